@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: MIT
+# xdhcpd: one top-level Makefile, every output under $(O).
+#
+#   make            build build/xdhcpd and build/xdhcp.bpf.o
+#   make demo       a client in a netns gets a lease and renews through XDP
+#   make test       install missing Debian packages, build, run every test
+#   make test SAN=address,undefined   the same under ASan+UBSan (in build/san)
+#   make help       all targets
+
+ifeq ($(SAN),)
+O ?= build
+else
+O ?= build/san
+endif
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+LIBS_PC := libbpf libelf zlib
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+HOST_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(O) $(PC_CFLAGS) -MMD -MP
+LDLIBS_HOST = $(PC_LIBS)
+ifneq ($(SAN),)
+HOST_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+HOST_LDFLAGS += -fsanitize=$(SAN)
+endif
+
+BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Ibpf \
+	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# ---------------------------------------------------------------- sources
+BPF_SRC := bpf/xdhcp.bpf.c
+BPF_OBJ := $(O)/xdhcp.bpf.o
+SKEL := $(O)/xdhcp.skel.h
+
+# The reusable DHCP library (no sockets, no BPF).
+LIB_SRCS := user/dhcp_msg.c
+# Daemon modules; main.c and xdhcpctl.c hold the entry points.
+CORE_SRCS := $(filter-out $(LIB_SRCS) user/main.c user/xdhcpctl.c,$(wildcard user/*.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+CORE_OBJS := $(CORE_SRCS:%.c=$(O)/%.o)
+LIB_A := $(O)/libxdhcp.a
+CORE_A := $(O)/libxdhcpd-core.a
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(O)/%.o)
+TOOLS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+DEPS_STAMP := build/.deps-ok
+
+.DELETE_ON_ERROR:
+.PHONY: tests-build all deps demo test check check-unit check-bpf check-netns clean help format format-check
+
+all: $(O)/xdhcpd $(BPF_OBJ)
+
+help:
+	@echo 'Targets:'
+	@echo '  all          build $(O)/xdhcpd and $(BPF_OBJ) (default)'
+	@echo '  deps         install missing Debian packages (apt-get)'
+	@echo '  demo         a client in a netns gets a lease, renews through XDP'
+	@echo '  test         deps, build, then unit, BPF and netns tests (needs root)'
+	@echo '  check-unit   unit tests only (no privileges)'
+	@echo '  check-bpf    BPF_PROG_TEST_RUN tests (root)'
+	@echo '  check-netns  namespace integration tests (root)'
+	@echo '  format       clang-format the sources;  format-check: verify'
+	@echo '  clean        remove build/'
+	@echo 'Variables: O=dir  SAN=address,undefined  V=1'
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/deps.sh
+	$(Q)scripts/deps.sh
+	$(Q)mkdir -p $(@D) && touch $@
+
+# ---------------------------------------------------------------- BPF
+$(O)/xdhcp.tmp.bpf.o: $(BPF_SRC) $(wildcard bpf/*.h) $(wildcard include/*.h) | $(DEPS_STAMP)
+	$(call msg,CLANG-BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BPF_OBJ): $(O)/xdhcp.tmp.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xdhcp > $@
+
+# ---------------------------------------------------------------- host
+$(O)/%.o: %.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+# Every user object may include the skeleton.
+$(CORE_OBJS) $(O)/user/main.o: $(SKEL)
+
+$(LIB_A): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(CORE_A): $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/xdhcpd: $(O)/user/main.o $(CORE_A) $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST)
+
+# ---------------------------------------------------------------- tests
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(TESTLIB_OBJS) $(CORE_A) $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST) -lcmocka
+
+$(O)/tests/bpf/%.o: $(SKEL)
+$(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(TESTLIB_OBJS) $(CORE_A) $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST) -lcmocka
+
+$(O)/tests/tools/%: $(O)/tests/tools/%.o $(TESTLIB_OBJS) $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST)
+
+tests-build: all $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)
+
+check-unit: tests-build
+	$(Q)scripts/run-tests.sh --build $(O) unit
+
+check-bpf: tests-build
+	$(Q)scripts/run-tests.sh --build $(O) bpf
+
+check-netns: tests-build
+	$(Q)scripts/run-tests.sh --build $(O) netns
+
+# The one test command (README, .ci/run): every suite, one summary line.
+test: tests-build
+	$(Q)scripts/run-tests.sh --build $(O) unit bpf netns
+
+check: test
+
+demo: all $(TOOLS)
+	$(Q)scripts/demo.sh $(O)
+
+# ---------------------------------------------------------------- misc
+FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h)
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The contract between the XDP fast path (bpf/) and the daemon (user/):
+ * map names and pin names, map keys and values, ring-buffer records and
+ * counter ids.  This is the only place these types are defined.
+ *
+ * Rules: only <linux/types.h> types, explicit padding, a size assertion per
+ * struct, append-only enums.  Network-order fields are __be*; everything else
+ * is host order.  Times are CLOCK_BOOTTIME nanoseconds (bpf_ktime_get_boot_ns).
+ */
+#ifndef XDHCP_FASTPATH_ABI_H
+#define XDHCP_FASTPATH_ABI_H
+
+#include <linux/types.h>
+
+/* Default bpffs directory; each map is pinned there under its pin name. */
+#define XDHCP_PIN_DIR_DEFAULT "/sys/fs/bpf/xdhcpd"
+
+/* Object names in the BPF object (at most 15 characters, kernel limit). */
+#define XDHCP_PROG_NAME   "xdp_dhcp_rx"
+#define XDHCP_MAP_LEASES  "xdhcp_leases"
+#define XDHCP_MAP_IFACES  "xdhcp_ifaces"
+#define XDHCP_MAP_TMPL    "xdhcp_tmpl"
+#define XDHCP_MAP_STATS   "xdhcp_stats"
+#define XDHCP_MAP_EVENTS  "xdhcp_events"
+
+/* File names under the pin directory. */
+#define XDHCP_PIN_LEASES "leases"
+#define XDHCP_PIN_IFACES "ifaces"
+#define XDHCP_PIN_TMPL   "templates"
+#define XDHCP_PIN_STATS  "stats"
+#define XDHCP_PIN_EVENTS "events"
+
+/* Default capacities (the daemon may raise them before load). */
+#define XDHCP_LEASES_MAX_DEFAULT (1U << 20)
+#define XDHCP_IFACES_MAX         4096
+#define XDHCP_TMPL_ENTRIES       4096
+#define XDHCP_STATS_SLOTS        4096 /* slot 0: interfaces the daemon does not serve */
+#define XDHCP_EVENTS_BYTES       (4U << 20)
+
+/* ------------------------------------------------------------------ */
+/* Lease table: xdhcp_leases, BPF_MAP_TYPE_HASH (no prealloc).
+ * Written by the daemon (insert, delete, whole value).  The fast path reads
+ * it and writes only expires_ns, fast_renewed_ns and fast_renewals of a
+ * matching entry when it answers a renewal. */
+
+enum xdhcp_key_kind {
+	XDHCP_KEY_HWADDR = 1,    /* no option 61: htype + chaddr[0..hlen) */
+	XDHCP_KEY_CLIENT_ID = 2, /* option 61 bytes, verbatim (type byte included) */
+};
+
+/* Longest client identifier the fast path keys on; longer ones are served
+ * by the daemon alone (their renewals are punted). */
+#define XDHCP_CLIENT_ID_MAX 64
+
+struct xdhcp_lease_key {
+	__u32 pool;  /* pool (subnet) index, from struct xdhcp_iface */
+	__u8 kind;   /* enum xdhcp_key_kind */
+	__u8 len;    /* bytes of id in use; the rest is zero */
+	__u8 htype;  /* hardware type for XDHCP_KEY_HWADDR, else 0 */
+	__u8 pad;
+	__u8 id[XDHCP_CLIENT_ID_MAX];
+};
+_Static_assert(sizeof(struct xdhcp_lease_key) == 72, "lease key layout");
+
+enum xdhcp_lease_flags {
+	XDHCP_LEASE_STATIC = 1 << 0, /* from a reservation */
+};
+
+struct xdhcp_lease {
+	__u64 expires_ns;      /* CLOCK_BOOTTIME; extended by the fast path */
+	__u64 fast_renewed_ns; /* last renewal answered in XDP, 0 if none */
+	__be32 addr;           /* the leased address */
+	__u32 lease_time;      /* seconds granted on each renewal */
+	__u32 tmpl;            /* index into xdhcp_tmpl: the ACK's options */
+	__u32 ifindex;         /* interface the lease was granted on */
+	__u32 flags;           /* enum xdhcp_lease_flags */
+	__u32 fast_renewals;   /* renewals answered in XDP */
+};
+_Static_assert(sizeof(struct xdhcp_lease) == 40, "lease value layout");
+
+/* ------------------------------------------------------------------ */
+/* Served interfaces: xdhcp_ifaces, BPF_MAP_TYPE_HASH, key __u32 ifindex.
+ * Written by the daemon; an interface without an entry is not served
+ * (its DHCP traffic passes to the kernel stack). */
+
+enum xdhcp_iface_flags {
+	XDHCP_IF_FASTPATH = 1 << 0, /* answer renewals in XDP (else punt all) */
+};
+
+struct xdhcp_iface {
+	__be32 server_ip; /* server identifier, option 54, IPv4 source */
+	__be32 net;       /* subnet address, for the wrong-network check */
+	__be32 mask;      /* subnet mask */
+	__u32 pool;       /* pool index used in lease keys */
+	__u32 slot;       /* index into xdhcp_stats */
+	__u32 flags;      /* enum xdhcp_iface_flags */
+	__u8 mac[6];      /* Ethernet source of replies */
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct xdhcp_iface) == 32, "iface layout");
+
+/* ------------------------------------------------------------------ */
+/* Reply templates: xdhcp_tmpl, BPF_MAP_TYPE_ARRAY, key __u32 index.
+ * Written by the daemon.  data holds ready-made DHCPACK options (starting
+ * with option 53 = DHCPACK, then 54, 51, 58, 59 and the configuration
+ * options) without END; bytes past len are zero.  The fast path copies the
+ * template after the cookie, appends option 61 (RFC 6842) when the client
+ * sent one, then END and zero padding. */
+
+#define XDHCP_TMPL_MAX 320
+
+struct xdhcp_tmpl {
+	__u16 len;     /* bytes of data in use, <= XDHCP_TMPL_MAX */
+	__u16 flags;   /* reserved, 0 */
+	__be32 siaddr; /* next server, copied to the reply's siaddr */
+	__u8 data[XDHCP_TMPL_MAX];
+};
+_Static_assert(sizeof(struct xdhcp_tmpl) == 328, "template layout");
+
+/* ------------------------------------------------------------------ */
+/* Counters: xdhcp_stats, BPF_MAP_TYPE_PERCPU_ARRAY indexed by the
+ * interface's stats slot.  Written by the fast path; the daemon sums the
+ * per-CPU values.  Append only: never renumber or reuse a value. */
+
+enum xdhcp_stat {
+	XDHCP_STAT_RX = 0,        /* IPv4/UDP packets to port 67 seen */
+	XDHCP_STAT_FAST_ACK,      /* renewals answered with DHCPACK in XDP */
+	XDHCP_STAT_FAST_NAK,      /* INIT-REBOOT answered with DHCPNAK in XDP */
+	XDHCP_STAT_PUNT,          /* packets copied to the daemon */
+	XDHCP_STAT_PUNT_DROP,     /* punts dropped: ring buffer full */
+	XDHCP_STAT_MALFORMED,     /* truncated or inconsistent headers/options */
+	XDHCP_STAT_NOT_SERVED,    /* interface not configured: passed */
+	XDHCP_STAT_NO_ROOM,       /* reply did not fit in the frame: punted */
+	XDHCP_STAT_EVENT_DROP,    /* renewal records lost: ring buffer full */
+	XDHCP_STAT_MAX,
+};
+
+struct xdhcp_stats {
+	__u64 cnt[XDHCP_STAT_MAX];
+};
+
+/* ------------------------------------------------------------------ */
+/* Ring buffer: xdhcp_events, BPF_MAP_TYPE_RINGBUF, written by the fast
+ * path, consumed by the daemon.  Every record starts with xdhcp_event_hdr;
+ * bump XDHCP_EVENT_VERSION when a layout changes. */
+
+#define XDHCP_EVENT_VERSION 1
+
+enum xdhcp_event_type {
+	XDHCP_EV_PUNT = 1,  /* a whole frame for the daemon */
+	XDHCP_EV_RENEW = 2, /* a renewal answered in XDP */
+};
+
+struct xdhcp_event_hdr {
+	__u16 type;    /* enum xdhcp_event_type */
+	__u16 version; /* XDHCP_EVENT_VERSION */
+	__u32 ifindex; /* ingress interface */
+};
+
+/* Largest frame copied whole; longer frames are counted malformed. */
+#define XDHCP_PUNT_MAX 1536
+
+struct xdhcp_punt_event {
+	struct xdhcp_event_hdr hdr;
+	__u32 len;   /* bytes in data (the whole frame from the Ethernet header) */
+	__u32 pad;
+	__u64 ts_ns; /* CLOCK_BOOTTIME at reception */
+	__u8 data[XDHCP_PUNT_MAX];
+};
+#define XDHCP_PUNT_HDR_LEN 24 /* offsetof(struct xdhcp_punt_event, data) */
+_Static_assert(sizeof(struct xdhcp_punt_event) == XDHCP_PUNT_HDR_LEN + XDHCP_PUNT_MAX,
+	       "punt record layout");
+
+struct xdhcp_renew_event {
+	struct xdhcp_event_hdr hdr;
+	__be32 addr;       /* the renewed address */
+	__u32 lease_time;  /* seconds granted */
+	__u64 expires_ns;  /* new expiry, CLOCK_BOOTTIME */
+	__be32 xid;        /* request transaction id */
+	__u32 pad;
+	struct xdhcp_lease_key key;
+};
+_Static_assert(sizeof(struct xdhcp_renew_event) == 104, "renew record layout");
+
+#endif /* XDHCP_FASTPATH_ABI_H */

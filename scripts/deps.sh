@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Install the Debian 12 packages xdhcpd needs to build, test and demo,
+# when (and only when) some are missing.  Called by make; safe to rerun.
+set -eu
+
+PKGS="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool \
+linux-libc-dev libcmocka-dev uthash-dev iproute2 busybox isc-dhcp-client \
+dhcpcd-base tcpdump procps"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages:$missing (run 'sudo make deps')" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
