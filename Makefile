@@ -62,13 +62,15 @@ CORE_A := $(O)/libxdhcpd-core.a
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
-TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TESTLIB_SRCS := $(filter-out %.bpf.c,$(wildcard tests/lib/*.c))
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(O)/%.o)
+TEST_BPF_OBJS := $(patsubst tests/lib/%.bpf.c,$(O)/tests/lib/%.bpf.o,$(wildcard tests/lib/*.bpf.c))
 TOOLS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(wildcard tests/tools/*.c))
 
 DEPS_STAMP := build/.deps-ok
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .PHONY: tests-build all deps demo test check check-unit check-bpf check-netns clean help format format-check
 
 all: $(O)/xdhcpd $(BPF_OBJ)
@@ -100,6 +102,11 @@ $(O)/xdhcp.tmp.bpf.o: $(BPF_SRC) $(wildcard bpf/*.h) $(wildcard include/*.h) | $
 $(BPF_OBJ): $(O)/xdhcp.tmp.bpf.o
 	$(call msg,GEN-OBJ,$@)
 	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(O)/tests/lib/%.bpf.o: tests/lib/%.bpf.c | $(DEPS_STAMP)
+	$(call msg,CLANG-BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
@@ -140,7 +147,7 @@ $(O)/tests/tools/%: $(O)/tests/tools/%.o $(TESTLIB_OBJS) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST)
 
-tests-build: all $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS)
+tests-build: all $(UNIT_TESTS) $(BPF_TESTS) $(TOOLS) $(TEST_BPF_OBJS)
 
 check-unit: tests-build
 	$(Q)scripts/run-tests.sh --build $(O) unit
@@ -157,7 +164,7 @@ test: tests-build
 
 check: test
 
-demo: all $(TOOLS)
+demo: all $(TOOLS) $(TEST_BPF_OBJS)
 	$(Q)scripts/demo.sh $(O)
 
 # ---------------------------------------------------------------- misc

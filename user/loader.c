@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading and attaching the XDP program; pinning and accessing its maps.
+ *
+ * Two ways in:
+ *  - xdhcpd loads build/xdhcp.bpf.o through the skeleton, pins its maps
+ *    under --pin-dir (reusing pins a previous run left) and attaches a
+ *    bpf_link per interface;
+ *  - an operator attached the object with `ip link set dev IF xdp obj
+ *    xdhcp.bpf.o sec xdp`: xdhcpd finds the program on the interface by its
+ *    name (xdp_dhcp_rx), opens that program's maps by id from its
+ *    bpf_prog_info, pins them, and serves through them without reattaching.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fastpath_abi.h"
+#include "loader.h"
+#include "log.h"
+#include "xdhcp.skel.h"
+
+#define BPFFS "/sys/fs/bpf"
+
+static int set_err(char *err, size_t errlen, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_err(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int loader_ensure_bpffs(char *err, size_t errlen)
+{
+	struct statfs sfs;
+
+	if (statfs(BPFFS, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir(BPFFS, 0700) && errno != EEXIST)
+		return set_err(err, errlen, -errno, "cannot create %s: %s", BPFFS, strerror(errno));
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
+		return set_err(err, errlen, -errno, "cannot mount bpffs on %s: %s", BPFFS,
+			       strerror(errno));
+	pr_info("mounted bpffs on %s", BPFFS);
+	return 0;
+}
+
+static const struct {
+	const char *map;
+	const char *pin;
+} pins[] = {
+	{ XDHCP_MAP_LEASES, XDHCP_PIN_LEASES }, { XDHCP_MAP_IFACES, XDHCP_PIN_IFACES },
+	{ XDHCP_MAP_TMPL, XDHCP_PIN_TMPL },	{ XDHCP_MAP_STATS, XDHCP_PIN_STATS },
+	{ XDHCP_MAP_EVENTS, XDHCP_PIN_EVENTS },
+};
+#define N_PINS (sizeof(pins) / sizeof(pins[0]))
+
+static int *map_fd_slot(struct loader *ld, const char *name)
+{
+	if (!strcmp(name, XDHCP_MAP_LEASES))
+		return &ld->leases_fd;
+	if (!strcmp(name, XDHCP_MAP_IFACES))
+		return &ld->ifaces_fd;
+	if (!strcmp(name, XDHCP_MAP_TMPL))
+		return &ld->tmpl_fd;
+	if (!strcmp(name, XDHCP_MAP_STATS))
+		return &ld->stats_fd;
+	if (!strcmp(name, XDHCP_MAP_EVENTS))
+		return &ld->events_fd;
+	return NULL;
+}
+
+/* The program attached to ifindex, if it is ours (by name); 0 if none. */
+static int query_prog(uint32_t ifindex, const char *ifname, uint32_t *ret_id, char *err,
+		      size_t errlen)
+{
+	struct bpf_prog_info info;
+	uint32_t id = 0, len = sizeof(info);
+	int fd, r;
+
+	r = bpf_xdp_query_id((int)ifindex, 0, &id);
+	if (r)
+		return set_err(err, errlen, r, "cannot query XDP on '%s': %s", ifname,
+			       strerror(-r));
+	*ret_id = id;
+	if (!id)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return set_err(err, errlen, -errno, "cannot open XDP program %u on '%s': %s", id,
+			       ifname, strerror(errno));
+	memset(&info, 0, sizeof(info));
+	r = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (r)
+		return set_err(err, errlen, -errno, "cannot inspect XDP program %u on '%s'", id,
+			       ifname);
+	if (strcmp(info.name, XDHCP_PROG_NAME))
+		return set_err(err, errlen, -EBUSY,
+			       "interface '%s' already has XDP program '%s' (id %u); remove it "
+			       "first (ip link set dev %s xdp off)",
+			       ifname, info.name, id, ifname);
+	return 0;
+}
+
+/* Open the maps of program id by name (the adopt path). */
+static int adopt_program(struct loader *ld, uint32_t id, char *err, size_t errlen)
+{
+	struct bpf_prog_info info;
+	uint32_t map_ids[16], len = sizeof(info);
+	int r;
+
+	ld->prog_fd = bpf_prog_get_fd_by_id(id);
+	if (ld->prog_fd < 0)
+		return set_err(err, errlen, -errno, "cannot open XDP program %u: %s", id,
+			       strerror(errno));
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 16;
+	info.map_ids = (uint64_t)(unsigned long)map_ids;
+	r = bpf_obj_get_info_by_fd(ld->prog_fd, &info, &len);
+	if (r)
+		return set_err(err, errlen, -errno, "cannot inspect XDP program %u", id);
+	for (uint32_t i = 0; i < info.nr_map_ids && i < 16; i++) {
+		struct bpf_map_info mi;
+		uint32_t mlen = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(map_ids[i]), *slot;
+
+		if (fd < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) || !(slot = map_fd_slot(ld, mi.name)) ||
+		    *slot >= 0) {
+			close(fd);
+			continue;
+		}
+		*slot = fd;
+	}
+	for (size_t i = 0; i < N_PINS; i++)
+		if (*map_fd_slot(ld, pins[i].map) < 0)
+			return set_err(err, errlen, -ENOENT,
+				       "XDP program %u has no map '%s': not an xdhcp object of this "
+				       "version",
+				       id, pins[i].map);
+	ld->adopted = true;
+	return 0;
+}
+
+static void unpin_all(struct loader *ld)
+{
+	char path[4200];
+
+	for (size_t i = 0; i < N_PINS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", ld->pin_dir, pins[i].pin);
+		(void)unlink(path);
+	}
+	(void)rmdir(ld->pin_dir);
+}
+
+/* Pin the adopted maps under our pin directory (replacing stale pins). */
+static int pin_adopted(struct loader *ld, char *err, size_t errlen)
+{
+	char path[4200];
+
+	for (size_t i = 0; i < N_PINS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", ld->pin_dir, pins[i].pin);
+		(void)unlink(path);
+		if (bpf_obj_pin(*map_fd_slot(ld, pins[i].map), path))
+			return set_err(err, errlen, -errno, "cannot pin map at '%s': %s", path,
+				       strerror(errno));
+	}
+	ld->pinned = true;
+	return 0;
+}
+
+static int load_skeleton(struct loader *ld, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+	char path[4200];
+	int r;
+
+	ld->skel = xdhcp__open();
+	if (!ld->skel)
+		return set_err(err, errlen, -errno, "cannot open the BPF object: %s",
+			       strerror(errno));
+	bpf_object__for_each_map(map, ld->skel->obj)
+	{
+		for (size_t i = 0; i < N_PINS; i++) {
+			if (strcmp(bpf_map__name(map), pins[i].map))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", ld->pin_dir, pins[i].pin);
+			r = bpf_map__set_pin_path(map, path);
+			if (r)
+				return set_err(err, errlen, r, "cannot set pin path '%s'", path);
+		}
+	}
+	r = xdhcp__load(ld->skel);
+	if (r) {
+		if (r == -EPERM)
+			return set_err(err, errlen, r,
+				       "missing privilege to load BPF (run as root, or with "
+				       "CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)");
+		if (r == -EACCES)
+			return set_err(err, errlen, r,
+				       "the kernel verifier rejected the XDP program (its log is "
+				       "above)");
+		return set_err(err, errlen, r,
+			       "cannot load the XDP program: %s (maps pinned in '%s' by an "
+			       "incompatible build? xdhcpd removes its pins at exit; remove "
+			       "stale ones with: rm -r %s)",
+			       strerror(-r), ld->pin_dir, ld->pin_dir);
+	}
+	ld->pinned = true;
+	ld->prog_fd = bpf_program__fd(ld->skel->progs.xdp_dhcp_rx);
+	bpf_object__for_each_map(map, ld->skel->obj)
+	{
+		int *slot = map_fd_slot(ld, bpf_map__name(map));
+
+		if (slot)
+			*slot = bpf_map__fd(map);
+	}
+	return 0;
+}
+
+static int lock_pin_dir(struct loader *ld, char *err, size_t errlen)
+{
+	if (mkdir(ld->pin_dir, 0700) && errno != EEXIST)
+		return set_err(err, errlen, -errno, "cannot create pin directory '%s': %s",
+			       ld->pin_dir, strerror(errno));
+	ld->pin_lock_fd = open(ld->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ld->pin_lock_fd < 0)
+		return set_err(err, errlen, -errno, "cannot open pin directory '%s': %s",
+			       ld->pin_dir, strerror(errno));
+	if (flock(ld->pin_lock_fd, LOCK_EX | LOCK_NB))
+		return set_err(err, errlen, -EBUSY,
+			       "another xdhcpd is running with pin directory '%s'", ld->pin_dir);
+	return 0;
+}
+
+int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_t *ifindexes,
+		const char (*ifnames)[16], unsigned int n, char *err, size_t errlen)
+{
+	uint32_t adopt_id = 0;
+	int r;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->prog_fd = ld->leases_fd = ld->ifaces_fd = ld->tmpl_fd = -1;
+	ld->stats_fd = ld->events_fd = ld->pin_lock_fd = -1;
+	snprintf(ld->pin_dir, sizeof(ld->pin_dir), "%s", cfg->pin_dir);
+	ld->ifs = calloc(n, sizeof(*ld->ifs));
+	if (!ld->ifs)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	ld->n_ifs = n;
+	for (unsigned int i = 0; i < n; i++) {
+		ld->ifs[i].ifindex = ifindexes[i];
+		ld->ifs[i].link_fd = -1;
+		snprintf(ld->ifs[i].name, sizeof(ld->ifs[i].name), "%s", ifnames[i]);
+	}
+
+	r = loader_ensure_bpffs(err, errlen);
+	if (r)
+		return r;
+	r = lock_pin_dir(ld, err, errlen);
+	if (r)
+		return r;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t id = 0;
+
+		r = query_prog(ifindexes[i], ifnames[i], &id, err, errlen);
+		if (r)
+			return r;
+		if (!id)
+			continue;
+		if (adopt_id && adopt_id != id)
+			return set_err(err, errlen, -EBUSY,
+				       "interfaces run different xdhcp program instances (ids %u "
+				       "and %u); attach one instance everywhere or let xdhcpd "
+				       "attach",
+				       adopt_id, id);
+		adopt_id = id;
+	}
+	if (adopt_id) {
+		r = adopt_program(ld, adopt_id, err, errlen);
+		if (!r)
+			r = pin_adopted(ld, err, errlen);
+		if (!r)
+			pr_info("serving through XDP program %u attached by another loader",
+				adopt_id);
+		return r;
+	}
+	return load_skeleton(ld, err, errlen);
+}
+
+const char *loader_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case XDP_ATTACHED_DRV:
+		return "native";
+	case XDP_ATTACHED_SKB:
+		return "generic";
+	case XDP_ATTACHED_HW:
+		return "offload";
+	case XDP_ATTACHED_MULTI:
+		return "multi";
+	}
+	return "none";
+}
+
+static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_mode mode,
+		      char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	uint32_t id = 0;
+	int fd = -1;
+
+	if (bpf_xdp_query_id((int)li->ifindex, 0, &id) == 0 && id) {
+		/* Already running the adopted program. */
+		goto query;
+	}
+	if (mode != CFG_XDP_GENERIC) {
+		LIBBPF_OPTS(bpf_link_create_opts, o, .flags = XDP_FLAGS_DRV_MODE);
+
+		fd = bpf_link_create(ld->prog_fd, (int)li->ifindex, BPF_XDP, &o);
+		if (fd < 0 && mode == CFG_XDP_NATIVE)
+			return set_err(err, errlen, -errno,
+				       "cannot attach XDP to '%s' in native mode: %s (try "
+				       "--xdp-mode generic)",
+				       li->name, strerror(errno));
+	}
+	if (fd < 0) {
+		LIBBPF_OPTS(bpf_link_create_opts, o, .flags = XDP_FLAGS_SKB_MODE);
+
+		fd = bpf_link_create(ld->prog_fd, (int)li->ifindex, BPF_XDP, &o);
+		if (fd < 0)
+			return set_err(err, errlen, -errno, "cannot attach XDP to '%s': %s",
+				       li->name, strerror(errno));
+	}
+	li->link_fd = fd;
+query:
+	if (bpf_xdp_query((int)li->ifindex, 0, &q) == 0)
+		li->mode = q.attach_mode;
+	pr_info("serving '%s' (ifindex %u) with XDP in %s mode", li->name, li->ifindex,
+		loader_mode_name(li->mode));
+	return 0;
+}
+
+int loader_attach_all(struct loader *ld, enum cfg_xdp_mode mode, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < ld->n_ifs; i++) {
+		int r = attach_one(ld, &ld->ifs[i], mode, err, errlen);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+void loader_close(struct loader *ld, bool unpin)
+{
+	for (unsigned int i = 0; ld->ifs && i < ld->n_ifs; i++) {
+		if (ld->ifs[i].link_fd >= 0)
+			close(ld->ifs[i].link_fd);
+		if (ld->ifaces_fd >= 0)
+			(void)bpf_map_delete_elem(ld->ifaces_fd, &ld->ifs[i].ifindex);
+	}
+	free(ld->ifs);
+	ld->ifs = NULL;
+	if (unpin && ld->pinned)
+		unpin_all(ld);
+	if (ld->skel) {
+		xdhcp__destroy(ld->skel);
+	} else {
+		int *fds[] = { &ld->prog_fd,  &ld->leases_fd, &ld->ifaces_fd,
+			       &ld->tmpl_fd,  &ld->stats_fd,  &ld->events_fd };
+
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (*fds[i] >= 0)
+				close(*fds[i]);
+	}
+	if (ld->pin_lock_fd >= 0)
+		close(ld->pin_lock_fd);
+	ld->skel = NULL;
+	ld->pin_lock_fd = -1;
+}
+
+static int ret_errno(int r)
+{
+	return r ? -errno : 0;
+}
+
+int loader_lease_put(struct loader *ld, const struct xdhcp_lease_key *k,
+		     const struct xdhcp_lease *v)
+{
+	return ret_errno(bpf_map_update_elem(ld->leases_fd, k, v, BPF_ANY));
+}
+
+int loader_lease_get(struct loader *ld, const struct xdhcp_lease_key *k, struct xdhcp_lease *v)
+{
+	return ret_errno(bpf_map_lookup_elem(ld->leases_fd, k, v));
+}
+
+int loader_lease_del(struct loader *ld, const struct xdhcp_lease_key *k)
+{
+	int r = bpf_map_delete_elem(ld->leases_fd, k);
+
+	return r && errno != ENOENT ? -errno : 0;
+}
+
+int loader_iface_put(struct loader *ld, uint32_t ifindex, const struct xdhcp_iface *v)
+{
+	return ret_errno(bpf_map_update_elem(ld->ifaces_fd, &ifindex, v, BPF_ANY));
+}
+
+int loader_iface_del(struct loader *ld, uint32_t ifindex)
+{
+	int r = bpf_map_delete_elem(ld->ifaces_fd, &ifindex);
+
+	return r && errno != ENOENT ? -errno : 0;
+}
+
+int loader_tmpl_put(struct loader *ld, uint32_t index, const struct xdhcp_tmpl *t)
+{
+	return ret_errno(bpf_map_update_elem(ld->tmpl_fd, &index, t, BPF_ANY));
+}
+
+int loader_stats_read(struct loader *ld, uint32_t slot, struct xdhcp_stats *ret_sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct xdhcp_stats *per;
+	int r;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	r = ret_errno(bpf_map_lookup_elem(ld->stats_fd, &slot, per));
+	if (!r) {
+		memset(ret_sum, 0, sizeof(*ret_sum));
+		for (int c = 0; c < ncpu; c++)
+			for (int i = 0; i < XDHCP_STAT_MAX; i++)
+				ret_sum->cnt[i] += per[c].cnt[i];
+	}
+	free(per);
+	return r;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BPF side of the daemon: mount bpffs, load the skeleton (or adopt the
+ * program an operator attached with `ip link ... xdp obj`), pin the maps,
+ * attach to interfaces in the requested XDP mode, and read/write the maps.
+ */
+#ifndef XDHCP_LOADER_H
+#define XDHCP_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "fastpath_abi.h"
+
+struct xdhcp; /* the generated skeleton */
+
+struct loader_iface {
+	uint32_t ifindex;
+	char name[16];
+	int link_fd;   /* our bpf_link, -1 when the program was attached by someone else */
+	uint32_t mode; /* XDP_ATTACHED_DRV / _SKB / _HW after attach */
+};
+
+struct loader {
+	struct xdhcp *skel; /* NULL when adopting a foreign-loaded program */
+	int prog_fd;
+	int leases_fd, ifaces_fd, tmpl_fd, stats_fd, events_fd;
+	bool adopted;
+	bool pinned; /* we created the pins */
+	char pin_dir[4096];
+	int pin_lock_fd;
+	struct loader_iface *ifs;
+	unsigned int n_ifs;
+};
+
+/*
+ * Prepare the program and maps for the given interfaces (names and
+ * indexes).  Fails with a one-line reason in err: missing privilege, no BPF,
+ * an interface already carrying another XDP program, pinned maps from an
+ * incompatible build, another daemon holding the pin directory.
+ * Returns 0, or a negative errno (-EPERM for privilege problems).
+ */
+int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_t *ifindexes,
+		const char (*ifnames)[16], unsigned int n, char *err, size_t errlen);
+
+/* Attach to every interface (skipping ones already running the adopted
+ * program).  Returns 0 or a negative errno with err set. */
+int loader_attach_all(struct loader *ld, enum cfg_xdp_mode mode, char *err, size_t errlen);
+
+/* Detach what we attached, close everything; unpin when asked. */
+void loader_close(struct loader *ld, bool unpin);
+
+const char *loader_mode_name(uint32_t mode);
+
+/* Map helpers: 0 or a negative errno. */
+int loader_lease_put(struct loader *ld, const struct xdhcp_lease_key *k,
+		     const struct xdhcp_lease *v);
+int loader_lease_get(struct loader *ld, const struct xdhcp_lease_key *k, struct xdhcp_lease *v);
+int loader_lease_del(struct loader *ld, const struct xdhcp_lease_key *k);
+int loader_iface_put(struct loader *ld, uint32_t ifindex, const struct xdhcp_iface *v);
+int loader_iface_del(struct loader *ld, uint32_t ifindex);
+int loader_tmpl_put(struct loader *ld, uint32_t index, const struct xdhcp_tmpl *t);
+/* Sum of the per-CPU counters of one stats slot. */
+int loader_stats_read(struct loader *ld, uint32_t slot, struct xdhcp_stats *ret_sum);
+
+/* Make sure a bpffs is mounted at /sys/fs/bpf (mount one if not). */
+int loader_ensure_bpffs(char *err, size_t errlen);
+
+#endif /* XDHCP_LOADER_H */

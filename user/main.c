@@ -1,0 +1,820 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xdhcpd: arguments, wiring and the one event loop.
+ *
+ * The XDP program answers renewals in the kernel and punts everything else
+ * through a ring buffer.  This loop drains the ring buffer in batches: each
+ * punted frame goes through the protocol engine (server.c), lease changes
+ * are written to the map and appended to the lease file, the file is synced
+ * once for the batch (group commit), and only then do the replies leave
+ * through an AF_PACKET socket.  A 1 s timer expires leases and offers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "config.h"
+#include "fastpath_abi.h"
+#include "lease_store.h"
+#include "loader.h"
+#include "log.h"
+#include "server.h"
+
+#define NS_PER_S      1000000000ULL
+#define BATCH_REPLIES 256
+#define EXIT_USAGE    2
+
+struct pending_reply {
+	uint32_t ifindex;
+	uint32_t len;
+	uint8_t frame[SERVER_FRAME_MAX];
+};
+
+struct daemon {
+	struct xdhcp_config cfg;
+	struct server srv;
+	struct loader ld;
+	struct lease_store *store;
+	struct ring_buffer *rb;
+	int epfd, sigfd, timerfd, pkt_fd;
+	struct pending_reply *pending;
+	unsigned int n_pending;
+	bool store_dirty;
+	bool stop;
+	uint64_t punts, renew_events;
+	struct log_ratelimit rl_store, rl_send, rl_bad_event;
+};
+
+static uint64_t now_boot(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* CLOCK_BOOTTIME ns <-> Unix seconds, for the lease file. */
+static int64_t boot_to_unix(uint64_t boot_ns)
+{
+	int64_t delta = ((int64_t)boot_ns - (int64_t)now_boot()) / (int64_t)NS_PER_S;
+
+	return (int64_t)time(NULL) + delta;
+}
+
+static uint64_t unix_to_boot(int64_t unix_s)
+{
+	int64_t delta = unix_s - (int64_t)time(NULL);
+	int64_t b = (int64_t)now_boot() + delta * (int64_t)NS_PER_S;
+
+	return b > 0 ? (uint64_t)b : 0;
+}
+
+static void die_usage(const char *msg)
+{
+	fprintf(stderr, "xdhcpd: %s\n", msg);
+	exit(EXIT_USAGE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interfaces */
+
+struct iface_info {
+	uint32_t ifindex;
+	uint8_t mac[6];
+	uint32_t addr; /* first IPv4 address, network order, 0 if none */
+	uint32_t mask;
+};
+
+static int iface_lookup(const char *name, struct iface_info *ret, char *err, size_t errlen)
+{
+	struct ifaddrs *ifa_list, *ifa;
+	struct ifreq ifr;
+	int fd;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->ifindex = if_nametoindex(name);
+	if (!ret->ifindex) {
+		snprintf(err, errlen, "interface '%s' does not exist", name);
+		return -ENODEV;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+		memcpy(ret->mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	if (getifaddrs(&ifa_list) == 0) {
+		for (ifa = ifa_list; ifa; ifa = ifa->ifa_next) {
+			if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET ||
+			    strcmp(ifa->ifa_name, name))
+				continue;
+			ret->addr = ((struct sockaddr_in *)ifa->ifa_addr)->sin_addr.s_addr;
+			if (ifa->ifa_netmask)
+				ret->mask =
+					((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr.s_addr;
+			break;
+		}
+		freeifaddrs(ifa_list);
+	}
+	return 0;
+}
+
+/* One lock file per interface under the run directory, so a second daemon
+ * on the same interface stops with a clear error. */
+static int lock_iface(const struct xdhcp_config *cfg, const char *name)
+{
+	char path[CFG_PATH_MAX + 32];
+	int fd;
+
+	if (mkdir(cfg->run_dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "xdhcpd: cannot create run directory '%s': %s\n", cfg->run_dir,
+			strerror(errno));
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s.lock", cfg->run_dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "xdhcpd: cannot open lock '%s': %s\n", path, strerror(errno));
+		exit(1);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		fprintf(stderr, "xdhcpd: interface '%s' is already served by another xdhcpd%s%s%s\n",
+			name, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+		exit(EXIT_USAGE);
+	}
+	if (ftruncate(fd, 0) == 0)
+		dprintf(fd, "%d\n", (int)getpid());
+	return fd;
+}
+
+static bool has_privilege(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+	/* CAP_NET_ADMIN for XDP and AF_PACKET config, CAP_NET_RAW to send,
+	 * CAP_BPF (or CAP_SYS_ADMIN) to load. */
+	return (eff & (1ULL << CAP_NET_ADMIN)) && (eff & (1ULL << CAP_NET_RAW)) &&
+	       ((eff & (1ULL << 39 /* CAP_BPF */)) || (eff & (1ULL << CAP_SYS_ADMIN)));
+}
+
+/* ------------------------------------------------------------------ */
+/* Lease side effects: map and store */
+
+static void store_record_of(const struct lease *l, enum store_op op, struct store_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->op = op;
+	r->key = l->key;
+	r->addr = l->addr;
+	r->expires = boot_to_unix(l->expires_ns);
+	r->lease_time = l->lease_time;
+	snprintf(r->hostname, sizeof(r->hostname), "%s", l->hostname);
+}
+
+static void store_put(struct daemon *d, const struct lease *l, enum store_op op)
+{
+	struct store_record r;
+	int e;
+
+	store_record_of(l, op, &r);
+	e = store_append(d->store, &r);
+	if (e && log_ratelimit_ok(&d->rl_store, now_boot()))
+		pr_warn("cannot record lease in '%s': %s", d->cfg.lease_file, strerror(-e));
+	d->store_dirty = true;
+}
+
+static void map_put(struct daemon *d, const struct lease *l)
+{
+	struct server_iface *ifc = server_iface_find(&d->srv, l->ifindex);
+	struct xdhcp_lease v;
+	int e;
+
+	if (!server_key_in_fastpath(&l->key))
+		return;
+	memset(&v, 0, sizeof(v));
+	v.expires_ns = l->expires_ns;
+	v.addr = l->addr;
+	v.lease_time = l->lease_time;
+	v.tmpl = ifc ? ifc->slot : 1;
+	v.ifindex = l->ifindex;
+	e = loader_lease_put(&d->ld, &l->key, &v);
+	if (e && log_ratelimit_ok(&d->rl_store, now_boot()))
+		pr_warn("cannot write lease to the BPF map: %s (renewals will be punted)",
+			strerror(-e));
+}
+
+static void log_lease(const char *what, const struct lease *l)
+{
+	char key[256], ip[INET_ADDRSTRLEN];
+
+	if (log_get_level() < LOG_LVL_DEBUG)
+		return;
+	server_key_format(&l->key, key, sizeof(key));
+	inet_ntop(AF_INET, &l->addr, ip, sizeof(ip));
+	pr_debug("%s %s %s%s%s", what, ip, key, l->hostname[0] ? " " : "", l->hostname);
+}
+
+static void on_lease_bound(void *ctx, const struct lease *l)
+{
+	struct daemon *d = ctx;
+
+	map_put(d, l);
+	store_put(d, l, STORE_GRANT);
+	log_lease("bound", l);
+}
+
+static void on_lease_ended(void *ctx, const struct lease *l, enum lease_end why)
+{
+	struct daemon *d = ctx;
+
+	if (l->state != LEASE_BOUND)
+		return; /* an offer: nothing in the map or the store */
+	(void)loader_lease_del(&d->ld, &l->key);
+	switch (why) {
+	case LEASE_END_RELEASED:
+		store_put(d, l, STORE_RELEASE);
+		log_lease("released", l);
+		break;
+	case LEASE_END_DECLINED:
+		store_put(d, l, STORE_DECLINE);
+		log_lease("declined", l);
+		break;
+	default:
+		store_put(d, l, STORE_EXPIRE);
+		log_lease("expired", l);
+		break;
+	}
+}
+
+/* Sweep: a bound lease may have been renewed in XDP after our last renew
+ * record (a lost record); the map's expiry is authoritative. */
+static bool keep_lease(void *ctx, struct lease *l)
+{
+	struct daemon *d = ctx;
+	struct xdhcp_lease v;
+
+	if (!server_key_in_fastpath(&l->key) || loader_lease_get(&d->ld, &l->key, &v))
+		return false;
+	if (v.addr != l->addr || v.expires_ns <= l->expires_ns)
+		return false;
+	l->expires_ns = v.expires_ns;
+	store_put(d, l, STORE_RENEW);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Restoring leases from the store and the pinned map */
+
+static void restore_record(void *ctx, const struct store_record *r)
+{
+	struct daemon *d = ctx;
+	struct pool *p = d->srv.pool;
+	struct lease *l = pool_find_key(p, &r->key), *other;
+	uint64_t now = now_boot();
+
+	switch (r->op) {
+	case STORE_GRANT:
+	case STORE_RENEW:
+		other = pool_find_addr(p, r->addr);
+		if (other && other != l && other->state != LEASE_DECLINED)
+			pool_forget(p, other); /* the later record wins */
+		if (pool_restore(p, &r->key, r->addr, unix_to_boot(r->expires), r->lease_time,
+				 &l) == 0)
+			snprintf(l->hostname, sizeof(l->hostname), "%s", r->hostname);
+		break;
+	case STORE_RELEASE:
+	case STORE_EXPIRE:
+		if (!l && !pool_find_addr(p, r->addr) &&
+		    pool_restore(p, &r->key, r->addr, 0, r->lease_time, &l))
+			break;
+		if (l && l->addr == r->addr)
+			pool_release(p, l, now);
+		break;
+	case STORE_DECLINE:
+		if (l)
+			pool_forget(p, l);
+		break;
+	}
+}
+
+struct compact_iter {
+	struct lease *cur;
+};
+
+static int compact_next(void *ctx, struct store_record *r)
+{
+	struct compact_iter *it = ctx;
+
+	while (it->cur) {
+		struct lease *l = it->cur;
+
+		it->cur = l->hh_addr.next;
+		if (l->state == LEASE_BOUND) {
+			store_record_of(l, STORE_GRANT, r);
+			return 1;
+		}
+		if (l->state == LEASE_FREE && l->key.kind) {
+			/* Remembered for stickiness. */
+			store_record_of(l, STORE_EXPIRE, r);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int compact_store(struct daemon *d)
+{
+	struct compact_iter it = { .cur = d->srv.pool->by_addr };
+	int r = store_compact(d->store, compact_next, &it);
+
+	if (r)
+		pr_warn("cannot compact lease file '%s': %s", d->cfg.lease_file, strerror(-r));
+	return r;
+}
+
+/* Bring the map and the pool into agreement after start: leases renewed in
+ * XDP while no daemon ran carry a later expiry in the map; leases only in
+ * the map (a lost file) are adopted when their address is free; leases
+ * only in the pool are written to the map. */
+static void reconcile_map(struct daemon *d)
+{
+	struct xdhcp_lease_key key, next, *prev = NULL;
+	struct pool *p = d->srv.pool;
+	uint64_t now = now_boot();
+	struct lease *l, *tmp;
+
+	while (bpf_map_get_next_key(d->ld.leases_fd, prev, &next) == 0) {
+		struct xdhcp_lease v;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(d->ld.leases_fd, &key, &v))
+			continue;
+		l = pool_find_key(p, &key);
+		if (l && l->addr == v.addr && l->state == LEASE_BOUND) {
+			if (v.expires_ns > l->expires_ns) {
+				l->expires_ns = v.expires_ns;
+				store_put(d, l, STORE_RENEW);
+			}
+		} else if (key.pool == p->id && v.expires_ns > now &&
+			   pool_restore(p, &key, v.addr, v.expires_ns, v.lease_time, &l) == 0) {
+			l->ifindex = v.ifindex;
+			store_put(d, l, STORE_GRANT);
+		}
+	}
+	HASH_ITER(hh_addr, p->by_addr, l, tmp)
+	{
+		if (l->state != LEASE_BOUND)
+			continue;
+		if (!server_iface_find(&d->srv, l->ifindex))
+			l->ifindex = d->srv.ifaces[0].ifindex;
+		map_put(d, l);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The event loop */
+
+static void send_pending(struct daemon *d)
+{
+	if (d->store_dirty) {
+		int r = store_sync(d->store);
+
+		if (r) {
+			/* Not durable: no ACK may leave.  Clients retry. */
+			if (log_ratelimit_ok(&d->rl_store, now_boot()))
+				pr_warn("cannot sync lease file '%s': %s; %u replies withheld",
+					d->cfg.lease_file, strerror(-r), d->n_pending);
+			d->n_pending = 0;
+			return;
+		}
+		d->store_dirty = false;
+	}
+	for (unsigned int i = 0; i < d->n_pending; i++) {
+		struct pending_reply *p = &d->pending[i];
+		struct sockaddr_ll sll;
+
+		memset(&sll, 0, sizeof(sll));
+		sll.sll_family = AF_PACKET;
+		sll.sll_ifindex = (int)p->ifindex;
+		sll.sll_protocol = htons(ETH_P_IP);
+		sll.sll_halen = 6;
+		memcpy(sll.sll_addr, p->frame, 6);
+		if (sendto(d->pkt_fd, p->frame, p->len, 0, (struct sockaddr *)&sll, sizeof(sll)) <
+			    0 &&
+		    log_ratelimit_ok(&d->rl_send, now_boot()))
+			pr_warn("cannot send reply on ifindex %u: %s", p->ifindex, strerror(errno));
+	}
+	d->n_pending = 0;
+}
+
+static void handle_punt(struct daemon *d, const struct xdhcp_punt_event *ev, size_t size)
+{
+	struct pending_reply *p;
+	int r;
+
+	if (size < XDHCP_PUNT_HDR_LEN || ev->len > XDHCP_PUNT_MAX ||
+	    ev->len > size - XDHCP_PUNT_HDR_LEN)
+		return;
+	d->punts++;
+	if (d->n_pending == BATCH_REPLIES)
+		send_pending(d);
+	p = &d->pending[d->n_pending];
+	r = server_handle_frame(&d->srv, ev->hdr.ifindex, ev->data, ev->len, now_boot(), p->frame,
+				sizeof(p->frame));
+	if (r > 0) {
+		p->ifindex = ev->hdr.ifindex;
+		p->len = (uint32_t)r;
+		d->n_pending++;
+	}
+}
+
+static void handle_renew(struct daemon *d, const struct xdhcp_renew_event *ev)
+{
+	struct lease *l = pool_find_key(d->srv.pool, &ev->key);
+
+	d->renew_events++;
+	d->srv.stats.renewals_fast++;
+	if (!l || l->addr != ev->addr) {
+		/* Renewed in XDP but unknown here: the map is ahead of us. */
+		if (pool_restore(d->srv.pool, &ev->key, ev->addr, ev->expires_ns, ev->lease_time,
+				 &l))
+			return;
+		l->ifindex = ev->hdr.ifindex;
+		store_put(d, l, STORE_GRANT);
+		return;
+	}
+	if (l->state != LEASE_BOUND || ev->expires_ns <= l->expires_ns)
+		return;
+	l->expires_ns = ev->expires_ns;
+	store_put(d, l, STORE_RENEW);
+	log_lease("renewed in XDP", l);
+}
+
+static int on_ring_event(void *ctx, void *data, size_t size)
+{
+	const struct xdhcp_event_hdr *h = data;
+	struct daemon *d = ctx;
+
+	if (size < sizeof(*h) || h->version != XDHCP_EVENT_VERSION) {
+		if (log_ratelimit_ok(&d->rl_bad_event, now_boot()))
+			pr_warn("ignoring ring-buffer record of size %zu, version %u", size,
+				size >= sizeof(*h) ? h->version : 0);
+		return 0;
+	}
+	if (h->type == XDHCP_EV_PUNT)
+		handle_punt(d, data, size);
+	else if (h->type == XDHCP_EV_RENEW && size >= sizeof(struct xdhcp_renew_event))
+		handle_renew(d, data);
+	return 0;
+}
+
+static void on_tick(struct daemon *d)
+{
+	size_t live = d->srv.pool->n_bound + d->srv.pool->n_free;
+
+	pool_sweep(d->srv.pool, now_boot(), keep_lease, on_lease_ended, d);
+	if (store_records(d->store) > 4 * live + 10000)
+		(void)compact_store(d);
+	send_pending(d); /* syncs renew/expire records */
+}
+
+static int add_epoll(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int run_loop(struct daemon *d)
+{
+	int rb_fd = ring_buffer__epoll_fd(d->rb);
+
+	while (!d->stop) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(d->epfd, evs, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_warn("epoll_wait: %s", strerror(errno));
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == rb_fd) {
+				int r = ring_buffer__consume(d->rb);
+
+				if (r < 0 && r != -EINTR)
+					pr_warn("ring buffer: %s", strerror(-r));
+				send_pending(d);
+			} else if (fd == d->timerfd) {
+				uint64_t ticks;
+
+				if (read(d->timerfd, &ticks, sizeof(ticks)) > 0)
+					on_tick(d);
+			} else if (fd == d->sigfd) {
+				struct signalfd_siginfo si;
+
+				if (read(d->sigfd, &si, sizeof(si)) != sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGHUP) {
+					pr_info("SIGHUP: configuration reload is not supported yet; "
+						"restart to apply changes");
+					continue;
+				}
+				pr_info("signal %u: shutting down", si.ssi_signo);
+				d->stop = true;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start-up */
+
+static void resolve_config(struct daemon *d, struct iface_info *infos)
+{
+	struct xdhcp_config *cfg = &d->cfg;
+	char err[512], a[INET_ADDRSTRLEN];
+
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
+		if (iface_lookup(cfg->ifnames[i], &infos[i], err, sizeof(err)))
+			die_usage(err);
+	/* Netmask: given, else the first interface's prefix when it holds the
+	 * range, else /24 around the range. */
+	if (!cfg->netmask) {
+		for (unsigned int i = 0; i < cfg->n_ifaces && !cfg->netmask; i++)
+			if (infos[i].addr && infos[i].mask &&
+			    (infos[i].addr & infos[i].mask) == (cfg->range_start & infos[i].mask))
+				cfg->netmask = infos[i].mask;
+		if (!cfg->netmask)
+			cfg->netmask = htonl(0xffffff00);
+	}
+	if (config_validate(cfg, err, sizeof(err)))
+		die_usage(err);
+	if ((cfg->range_start & ~cfg->netmask) == 0 ||
+	    (cfg->range_end | cfg->netmask) == 0xffffffff) {
+		inet_ntop(AF_INET, &cfg->netmask, a, sizeof(a));
+		snprintf(err, sizeof(err),
+			 "range: must not include the subnet's network or broadcast address "
+			 "(netmask %s)",
+			 a);
+		die_usage(err);
+	}
+	if (ntohl(cfg->range_end) - ntohl(cfg->range_start) >= POOL_MAX_SIZE) {
+		snprintf(err, sizeof(err), "range: more than %u addresses", POOL_MAX_SIZE);
+		die_usage(err);
+	}
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
+		if (cfg->server_id || infos[i].addr)
+			continue;
+		snprintf(err, sizeof(err),
+			 "interface '%s' has no IPv4 address: give --server-id (replies are "
+			 "built at layer 2, the interface needs no address)",
+			 cfg->ifnames[i]);
+		die_usage(err);
+	}
+}
+
+static int setup_interfaces(struct daemon *d, const struct iface_info *infos)
+{
+	struct xdhcp_config *cfg = &d->cfg;
+
+	d->srv.ifaces = calloc(cfg->n_ifaces, sizeof(*d->srv.ifaces));
+	if (!d->srv.ifaces)
+		return -ENOMEM;
+	d->srv.n_ifaces = cfg->n_ifaces;
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
+		struct server_iface *s = &d->srv.ifaces[i];
+
+		s->ifindex = infos[i].ifindex;
+		snprintf(s->name, sizeof(s->name), "%s", cfg->ifnames[i]);
+		memcpy(s->mac, infos[i].mac, 6);
+		s->server_id = cfg->server_id ? cfg->server_id : infos[i].addr;
+		s->slot = i + 1;
+		(void)pool_exclude(d->srv.pool, s->server_id);
+	}
+	for (unsigned int i = 0; i < cfg->n_routers; i++)
+		(void)pool_exclude(d->srv.pool, cfg->routers[i]);
+	return 0;
+}
+
+static int publish_interfaces(struct daemon *d)
+{
+	for (unsigned int i = 0; i < d->srv.n_ifaces; i++) {
+		struct server_iface *s = &d->srv.ifaces[i];
+		struct xdhcp_iface v;
+		struct xdhcp_tmpl t;
+		int r;
+
+		r = server_build_template(&d->srv, s, &t);
+		if (r) {
+			pr_warn("reply options for '%s' exceed %d bytes: renewals will be punted",
+				s->name, XDHCP_TMPL_MAX);
+			memset(&t, 0, sizeof(t));
+		}
+		r = loader_tmpl_put(&d->ld, s->slot, &t);
+		if (r)
+			return r;
+		memset(&v, 0, sizeof(v));
+		v.server_ip = s->server_id;
+		v.mask = d->srv.netmask;
+		v.net = d->srv.subnet;
+		v.pool = d->srv.pool->id;
+		v.slot = s->slot;
+		v.flags = d->cfg.no_fastpath || t.len == 0 ? 0 : XDHCP_IF_FASTPATH;
+		memcpy(v.mac, s->mac, 6);
+		r = loader_iface_put(&d->ld, s->ifindex, &v);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int setup_loop(struct daemon *d)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_BOOTTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0 || d->pkt_fd < 0)
+		return -errno;
+	if (timerfd_settime(d->timerfd, 0, &its, NULL))
+		return -errno;
+	d->rb = ring_buffer__new(d->ld.events_fd, on_ring_event, d, NULL);
+	if (!d->rb)
+		return -errno;
+	if (add_epoll(d->epfd, d->sigfd) || add_epoll(d->epfd, d->timerfd) ||
+	    add_epoll(d->epfd, ring_buffer__epoll_fd(d->rb)))
+		return -errno;
+	return 0;
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && log_get_level() < LOG_LVL_TRACE)
+		return 0;
+	if (level == LIBBPF_INFO && log_get_level() < LOG_LVL_DEBUG)
+		return 0;
+	fputs("xdhcpd: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	struct iface_info *infos;
+	uint32_t *ifindexes;
+	char (*ifnames)[16];
+	char err[1024];
+	int r;
+
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	config_init(&d.cfg);
+	r = config_parse_args(&d.cfg, argc, argv, err, sizeof(err));
+	if (r == 1)
+		return 0;
+	if (r)
+		die_usage(err);
+	log_set_level(LOG_LVL_INFO + d.cfg.verbose);
+	libbpf_set_print(libbpf_log);
+	d.rl_store = d.rl_send = d.rl_bad_event =
+		(struct log_ratelimit){ .burst = 5, .interval_s = 10 };
+
+	infos = calloc(CFG_MAX_IFACES, sizeof(*infos));
+	ifindexes = calloc(CFG_MAX_IFACES, sizeof(*ifindexes));
+	ifnames = calloc(CFG_MAX_IFACES, sizeof(*ifnames));
+	d.pending = calloc(BATCH_REPLIES, sizeof(*d.pending));
+	if (!infos || !ifindexes || !ifnames || !d.pending)
+		die_usage("out of memory");
+	if (!d.cfg.n_ifaces)
+		die_usage("no --interface given (see --help)");
+	resolve_config(&d, infos);
+	if (!has_privilege())
+		die_usage("missing privilege: run as root (needs CAP_BPF, CAP_NET_ADMIN, "
+			  "CAP_NET_RAW)");
+	for (unsigned int i = 0; i < d.cfg.n_ifaces; i++) {
+		(void)lock_iface(&d.cfg, d.cfg.ifnames[i]);
+		ifindexes[i] = infos[i].ifindex;
+		snprintf(ifnames[i], 16, "%s", d.cfg.ifnames[i]);
+	}
+
+	r = server_init(&d.srv, &d.cfg, d.cfg.netmask);
+	if (r)
+		die_usage("cannot set up the address pool");
+	d.srv.ops = (struct server_ops){ on_lease_bound, on_lease_ended };
+	d.srv.ops_ctx = &d;
+	if (setup_interfaces(&d, infos))
+		die_usage("out of memory");
+
+	r = store_open(d.cfg.lease_file, &d.store);
+	if (r) {
+		fprintf(stderr, "xdhcpd: cannot open lease file '%s': %s\n", d.cfg.lease_file,
+			strerror(-r));
+		return 1;
+	}
+	r = store_load(d.store, d.srv.pool->id, restore_record, &d);
+	if (r < 0) {
+		fprintf(stderr, "xdhcpd: cannot read lease file '%s': %s\n", d.cfg.lease_file,
+			strerror(-r));
+		return 1;
+	}
+	pool_sweep(d.srv.pool, now_boot(), NULL, NULL, NULL);
+
+	r = loader_open(&d.ld, &d.cfg, ifindexes, (const char(*)[16])ifnames, d.cfg.n_ifaces,
+			err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "xdhcpd: %s\n", err);
+		loader_close(&d.ld, false);
+		return r == -EPERM || r == -EBUSY || r == -ENOSYS || r == -EINVAL ? EXIT_USAGE : 1;
+	}
+	r = publish_interfaces(&d);
+	if (r) {
+		fprintf(stderr, "xdhcpd: cannot write interface configuration to the maps: %s\n",
+			strerror(-r));
+		loader_close(&d.ld, !d.cfg.keep_pins);
+		return 1;
+	}
+	reconcile_map(&d);
+	if (compact_store(&d)) {
+		loader_close(&d.ld, !d.cfg.keep_pins);
+		return 1;
+	}
+	r = setup_loop(&d);
+	if (!r)
+		r = loader_attach_all(&d.ld, d.cfg.xdp_mode, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(-r));
+	if (r) {
+		fprintf(stderr, "xdhcpd: %s\n", err);
+		loader_close(&d.ld, !d.cfg.keep_pins);
+		return 1;
+	}
+	pr_info("ready: %u interface(s), %u leases restored, pool of %u addresses",
+		d.cfg.n_ifaces, d.srv.pool->n_bound, d.srv.pool->size);
+
+	r = run_loop(&d);
+
+	send_pending(&d);
+	(void)compact_store(&d);
+	store_close(d.store);
+	ring_buffer__free(d.rb);
+	loader_close(&d.ld, !d.cfg.keep_pins);
+	server_fini(&d.srv);
+	free(d.srv.ifaces);
+	free(d.pending);
+	free(infos);
+	free(ifindexes);
+	free(ifnames);
+	return r ? 1 : 0;
+}

@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RFC 2131 server behaviour: message dispatch (section 4.3), reply fields
+ * (table 3), delivery (section 4.1) and reply options, on top of the pool.
+ * Socket-free: frames in, frames out, side effects through server_ops.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+#define NS_PER_S 1000000000ULL
+
+static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+int server_init(struct server *s, const struct xdhcp_config *cfg, uint32_t netmask)
+{
+	memset(s, 0, sizeof(*s));
+	if (!netmask || !cfg->range_start || !cfg->range_end)
+		return -EINVAL;
+	s->cfg = cfg;
+	s->netmask = netmask;
+	s->subnet = cfg->range_start & netmask;
+	s->broadcast = s->subnet | ~netmask;
+	s->pool = pool_new(0, cfg->range_start, cfg->range_end);
+	if (!s->pool)
+		return -ENOMEM;
+	s->offer_ns = (uint64_t)cfg->offer_time * NS_PER_S;
+	s->decline_ns = (uint64_t)SERVER_DECLINE_SECS_DEFAULT * NS_PER_S;
+	s->rl_exhausted = (struct log_ratelimit){ .burst = 1, .interval_s = 10 };
+	return 0;
+}
+
+void server_fini(struct server *s)
+{
+	pool_free(s->pool);
+	s->pool = NULL;
+}
+
+struct server_iface *server_iface_find(struct server *s, uint32_t ifindex)
+{
+	for (unsigned int i = 0; i < s->n_ifaces; i++)
+		if (s->ifaces[i].ifindex == ifindex)
+			return &s->ifaces[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Client keys */
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* htype marking a client id too long for the key, stored as prefix+hash;
+ * the XDP program never builds such a key. */
+#define KEY_HTYPE_HASHED_ID 0xff
+
+void server_client_key(const struct dhcp_msg *m, uint32_t pool, struct xdhcp_lease_key *ret_key)
+{
+	struct xdhcp_lease_key k;
+	const uint8_t *id;
+	size_t len;
+
+	memset(&k, 0, sizeof(k));
+	k.pool = pool;
+	id = dhcp_msg_opt(m, DHCP_OPT_CLIENT_ID, &len);
+	if (id && len > 0) {
+		k.kind = XDHCP_KEY_CLIENT_ID;
+		if (len <= XDHCP_CLIENT_ID_MAX) {
+			k.len = (uint8_t)len;
+			memcpy(k.id, id, len);
+		} else {
+			uint64_t h = fnv1a(id, len);
+
+			k.len = XDHCP_CLIENT_ID_MAX;
+			k.htype = KEY_HTYPE_HASHED_ID;
+			memcpy(k.id, id, XDHCP_CLIENT_ID_MAX - 8);
+			memcpy(k.id + XDHCP_CLIENT_ID_MAX - 8, &h, 8);
+		}
+	} else {
+		k.kind = XDHCP_KEY_HWADDR;
+		k.htype = m->hdr.htype;
+		k.len = m->hdr.hlen > 16 ? 16 : m->hdr.hlen;
+		memcpy(k.id, m->hdr.chaddr, k.len);
+	}
+	*ret_key = k;
+}
+
+bool server_key_in_fastpath(const struct xdhcp_lease_key *key)
+{
+	if (key->kind == XDHCP_KEY_HWADDR)
+		return key->htype == DHCP_HTYPE_ETHER && key->len == DHCP_HLEN_ETHER;
+	return key->kind == XDHCP_KEY_CLIENT_ID && key->htype == 0 && key->len > 0 &&
+	       key->len <= XDHCP_CLIENT_ID_MAX;
+}
+
+void server_key_format(const struct xdhcp_lease_key *key, char *out, size_t cap)
+{
+	size_t o;
+	int n;
+
+	if (key->kind == XDHCP_KEY_HWADDR && key->htype == DHCP_HTYPE_ETHER && key->len == 6)
+		n = snprintf(out, cap, "mac:");
+	else if (key->kind == XDHCP_KEY_HWADDR)
+		n = snprintf(out, cap, "hw:%u:", key->htype);
+	else if (key->htype == KEY_HTYPE_HASHED_ID)
+		n = snprintf(out, cap, "idh:");
+	else
+		n = snprintf(out, cap, "id:");
+	if (n < 0 || (size_t)n >= cap)
+		return;
+	o = (size_t)n;
+	for (unsigned int i = 0; i < key->len && i < sizeof(key->id) && o + 4 < cap; i++) {
+		bool colon = key->kind == XDHCP_KEY_HWADDR && i > 0;
+
+		o += (size_t)snprintf(out + o, cap - o, "%s%02x", colon ? ":" : "", key->id[i]);
+	}
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Hex bytes, optionally separated by ':' or '-'. */
+static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	size_t n = 0;
+
+	while (*s) {
+		int hi, lo;
+
+		if ((*s == ':' || *s == '-') && n > 0)
+			s++;
+		hi = hexval((unsigned char)s[0]);
+		lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
+		if (hi < 0 || lo < 0 || n >= cap)
+			return -EINVAL;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	if (n == 0)
+		return -EINVAL;
+	*ret_len = n;
+	return 0;
+}
+
+int server_key_parse(const char *s, uint32_t pool, struct xdhcp_lease_key *ret_key)
+{
+	struct xdhcp_lease_key k;
+	size_t len;
+
+	memset(&k, 0, sizeof(k));
+	k.pool = pool;
+	if (!strncmp(s, "mac:", 4)) {
+		k.kind = XDHCP_KEY_HWADDR;
+		k.htype = DHCP_HTYPE_ETHER;
+		if (parse_hex(s + 4, k.id, 6, &len) || len != 6)
+			return -EINVAL;
+	} else if (!strncmp(s, "hw:", 3)) {
+		char *end;
+		unsigned long ht = strtoul(s + 3, &end, 10);
+
+		if (end == s + 3 || *end != ':' || ht > 255)
+			return -EINVAL;
+		k.kind = XDHCP_KEY_HWADDR;
+		k.htype = (uint8_t)ht;
+		if (parse_hex(end + 1, k.id, 16, &len))
+			return -EINVAL;
+	} else if (!strncmp(s, "id:", 3) || !strncmp(s, "idh:", 4)) {
+		bool hashed = s[2] == 'h';
+
+		k.kind = XDHCP_KEY_CLIENT_ID;
+		k.htype = hashed ? KEY_HTYPE_HASHED_ID : 0;
+		if (parse_hex(s + (hashed ? 4 : 3), k.id, XDHCP_CLIENT_ID_MAX, &len))
+			return -EINVAL;
+		if (hashed && len != XDHCP_CLIENT_ID_MAX)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	k.len = (uint8_t)len;
+	*ret_key = k;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reply options */
+
+/* Configuration options in default order; a parameter request list
+ * (option 55) reorders the requested ones to its order (RFC 2132 9.8). */
+static const uint8_t config_opts[] = {
+	DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER,	  DHCP_OPT_DNS_SERVER,	 DHCP_OPT_HOSTNAME,
+	DHCP_OPT_DOMAIN_NAME, DHCP_OPT_BROADCAST, DHCP_OPT_DOMAIN_SEARCH,
+};
+
+static void put_config_option(const struct server *s, struct dhcp_builder *b, uint8_t code)
+{
+	const struct xdhcp_config *c = s->cfg;
+
+	switch (code) {
+	case DHCP_OPT_SUBNET_MASK:
+		dhcp_build_opt_ip(b, code, s->netmask);
+		break;
+	case DHCP_OPT_ROUTER:
+		if (c->n_routers)
+			dhcp_build_opt(b, code, c->routers, c->n_routers * 4);
+		break;
+	case DHCP_OPT_DNS_SERVER:
+		if (c->n_dns)
+			dhcp_build_opt(b, code, c->dns, c->n_dns * 4);
+		break;
+	case DHCP_OPT_HOSTNAME:
+		if (c->hostname[0])
+			dhcp_build_opt(b, code, c->hostname, strlen(c->hostname));
+		break;
+	case DHCP_OPT_DOMAIN_NAME:
+		if (c->domain[0])
+			dhcp_build_opt(b, code, c->domain, strlen(c->domain));
+		break;
+	case DHCP_OPT_BROADCAST:
+		dhcp_build_opt_ip(b, code, s->broadcast);
+		break;
+	case DHCP_OPT_DOMAIN_SEARCH:
+		if (c->n_search) {
+			const char *names[CFG_MAX_SEARCH];
+			uint8_t wire[CFG_MAX_SEARCH * (CFG_NAME_MAX + 2)];
+			int n;
+
+			for (unsigned int i = 0; i < c->n_search; i++)
+				names[i] = c->search[i];
+			n = dhcp_encode_domain_search(names, c->n_search, wire, sizeof(wire));
+			if (n > 0)
+				dhcp_build_opt(b, code, wire, (size_t)n);
+		}
+		break;
+	}
+}
+
+static void put_config_options(const struct server *s, struct dhcp_builder *b,
+			       const uint8_t *prl, size_t prl_len)
+{
+	bool done[sizeof(config_opts)] = { false };
+
+	for (size_t i = 0; prl && i < prl_len; i++) {
+		for (size_t j = 0; j < sizeof(config_opts); j++) {
+			if (prl[i] == config_opts[j] && !done[j]) {
+				put_config_option(s, b, config_opts[j]);
+				done[j] = true;
+			}
+		}
+	}
+	for (size_t j = 0; j < sizeof(config_opts); j++)
+		if (!done[j])
+			put_config_option(s, b, config_opts[j]);
+}
+
+/* 53, 54, and for a lease 51/58/59 (T1 = 0.5, T2 = 0.875 of the lease,
+ * RFC 2131 4.4.5). */
+static void put_lease_header(struct dhcp_builder *b, uint8_t type, uint32_t server_id,
+			     uint32_t lease_time)
+{
+	dhcp_build_opt_u8(b, DHCP_OPT_MESSAGE_TYPE, type);
+	dhcp_build_opt_ip(b, DHCP_OPT_SERVER_ID, server_id);
+	if (lease_time) {
+		dhcp_build_opt_u32(b, DHCP_OPT_LEASE_TIME, lease_time);
+		dhcp_build_opt_u32(b, DHCP_OPT_RENEWAL_TIME, lease_time / 2);
+		dhcp_build_opt_u32(b, DHCP_OPT_REBINDING_TIME,
+				   (uint32_t)((uint64_t)lease_time * 7 / 8));
+	}
+}
+
+int server_build_template(const struct server *s, const struct server_iface *ifc,
+			  struct xdhcp_tmpl *ret_tmpl)
+{
+	uint8_t buf[DHCP_OPTIONS_OFFSET + XDHCP_TMPL_MAX];
+	struct dhcp_hdr hdr;
+	struct dhcp_builder b;
+	size_t len;
+
+	memset(&hdr, 0, sizeof(hdr));
+	dhcp_build_init(&b, buf, sizeof(buf), &hdr);
+	put_lease_header(&b, DHCPACK, ifc->server_id, s->cfg->lease_time);
+	put_config_options(s, &b, NULL, 0);
+	if (b.err)
+		return b.err;
+	len = b.len - DHCP_OPTIONS_OFFSET;
+	memset(ret_tmpl, 0, sizeof(*ret_tmpl));
+	ret_tmpl->len = (uint16_t)len;
+	memcpy(ret_tmpl->data, buf + DHCP_OPTIONS_OFFSET, len);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Replies */
+
+struct reply_ctx {
+	struct server *s;
+	const struct server_iface *ifc;
+	const struct dhcp_frame *rf; /* request frame */
+	const struct dhcp_msg *req;
+	uint8_t *out;
+	size_t cap;
+};
+
+/*
+ * Build a reply of type with yiaddr and the lease's time (0: none, INFORM
+ * and NAK) and address it by RFC 2131 section 4.1.
+ */
+static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32_t lease_time,
+		      const char *message)
+{
+	const struct dhcp_msg *req = c->req;
+	uint8_t payload[SERVER_FRAME_MAX];
+	struct dhcp_builder b;
+	struct dhcp_frame f;
+	struct dhcp_hdr h;
+	const uint8_t *opt;
+	size_t optlen, limit = DHCP_MIN_MAX_MSG_SIZE;
+	uint16_t maxsz;
+	int len;
+
+	memset(&h, 0, sizeof(h));
+	h.op = BOOTREPLY;
+	h.htype = req->hdr.htype;
+	h.hlen = req->hdr.hlen;
+	h.xid = req->hdr.xid;
+	h.flags = req->hdr.flags;
+	h.giaddr = req->hdr.giaddr;
+	memcpy(h.chaddr, req->hdr.chaddr, sizeof(h.chaddr));
+	/* Table 3: ciaddr is echoed in an ACK (renewal, INFORM), else 0. */
+	if (type == DHCPACK)
+		h.ciaddr = req->hdr.ciaddr;
+	if (type != DHCPNAK)
+		h.yiaddr = yiaddr;
+	/* Section 4.3.2: a NAK through a relay asks it to broadcast. */
+	if (type == DHCPNAK && req->hdr.giaddr)
+		h.flags |= htons(DHCP_FLAG_BROADCAST);
+
+	/* Option 57: the client's limit on the IP datagram, never below 576. */
+	if (dhcp_msg_opt_u16(req, DHCP_OPT_MAX_MSG_SIZE, &maxsz) && maxsz > limit)
+		limit = maxsz;
+	if (limit > sizeof(payload) + 28)
+		limit = sizeof(payload) + 28;
+	dhcp_build_init(&b, payload, limit - 28, &h);
+	put_lease_header(&b, type, c->ifc->server_id, type == DHCPNAK ? 0 : lease_time);
+	if (type != DHCPNAK) {
+		opt = dhcp_msg_opt(req, DHCP_OPT_PARAM_REQUEST, &optlen);
+		put_config_options(c->s, &b, opt, opt ? optlen : 0);
+	} else if (message) {
+		dhcp_build_opt(&b, DHCP_OPT_MESSAGE, message, strlen(message));
+	}
+	/* RFC 6842: echo the client identifier. */
+	opt = dhcp_msg_opt(req, DHCP_OPT_CLIENT_ID, &optlen);
+	if (opt)
+		dhcp_build_opt(&b, DHCP_OPT_CLIENT_ID, opt, optlen);
+	/* RFC 3046 2.2: relay agent information is echoed, last. */
+	opt = dhcp_msg_opt(req, DHCP_OPT_RELAY_AGENT, &optlen);
+	if (opt && req->hdr.giaddr)
+		dhcp_build_opt(&b, DHCP_OPT_RELAY_AGENT, opt, optlen);
+	len = dhcp_build_finish(&b, DHCP_MIN_MSG_LEN);
+	if (len < 0)
+		return len;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, c->ifc->mac, 6);
+	f.has_vlan = c->rf->has_vlan;
+	f.vlan_tci = c->rf->vlan_tci;
+	f.src_ip = c->ifc->server_id;
+	f.src_port = DHCP_SERVER_PORT;
+	f.dst_port = DHCP_CLIENT_PORT;
+	/* Section 4.1, in its order. */
+	if (req->hdr.giaddr) {
+		f.dst_ip = req->hdr.giaddr;
+		f.dst_port = DHCP_SERVER_PORT;
+		memcpy(f.dst_mac, c->rf->src_mac, 6);
+	} else if (type == DHCPNAK) {
+		f.dst_ip = 0xffffffff;
+		memcpy(f.dst_mac, bcast_mac, 6);
+	} else if (req->hdr.ciaddr) {
+		f.dst_ip = req->hdr.ciaddr;
+		memcpy(f.dst_mac, c->rf->src_mac, 6);
+	} else if (req->hdr.flags & htons(DHCP_FLAG_BROADCAST) || req->hdr.htype != 1 ||
+		   req->hdr.hlen != 6) {
+		f.dst_ip = 0xffffffff;
+		memcpy(f.dst_mac, bcast_mac, 6);
+	} else {
+		f.dst_ip = yiaddr;
+		memcpy(f.dst_mac, req->hdr.chaddr, 6);
+	}
+	switch (type) {
+	case DHCPOFFER:
+		c->s->stats.offers++;
+		break;
+	case DHCPACK:
+		c->s->stats.acks++;
+		break;
+	case DHCPNAK:
+		c->s->stats.naks++;
+		break;
+	}
+	return dhcp_frame_build(c->out, c->cap, &f, payload, (size_t)len);
+}
+
+static void note_hostname(struct lease *l, const struct dhcp_msg *req)
+{
+	const uint8_t *h;
+	size_t len;
+
+	h = dhcp_msg_opt(req, DHCP_OPT_HOSTNAME, &len);
+	if (h)
+		log_escape(h, len, l->hostname, sizeof(l->hostname));
+}
+
+/* Bind (or extend) and ACK; NAK when the address is not the client's to
+ * have.  The store and map are updated before the ACK is returned. */
+static int ack_or_nak(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint32_t addr,
+		      uint64_t now)
+{
+	struct server *s = c->s;
+	struct lease *l;
+	int r;
+
+	r = pool_bind(s->pool, key, addr, now, s->cfg->lease_time, &l);
+	if (r == -ENOMEM)
+		return r;
+	if (r)
+		return send_reply(c, DHCPNAK, 0, 0,
+				  r == -EADDRINUSE ? "address in use" : "address not available");
+	l->ifindex = c->ifc->ifindex;
+	note_hostname(l, c->req);
+	if (s->ops.lease_bound)
+		s->ops.lease_bound(s->ops_ctx, l);
+	return send_reply(c, DHCPACK, l->addr, l->lease_time, NULL);
+}
+
+static bool in_subnet(const struct server *s, uint32_t addr)
+{
+	return (addr & s->netmask) == s->subnet && addr != s->subnet && addr != s->broadcast;
+}
+
+static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
+{
+	struct server *s = c->s;
+	uint32_t requested = 0;
+	struct lease *l;
+	int r;
+
+	s->stats.discovers++;
+	(void)dhcp_msg_opt_ip(c->req, DHCP_OPT_REQUESTED_IP, &requested);
+	r = pool_offer(s->pool, key, requested, now, s->offer_ns, &l);
+	if (r == -ENOSPC) {
+		s->stats.exhausted++;
+		if (log_ratelimit_ok(&s->rl_exhausted, now))
+			pr_warn("address pool exhausted: no offer on '%s' (%lu warnings suppressed)",
+				c->ifc->name, s->rl_exhausted.suppressed);
+		return 0;
+	}
+	if (r)
+		return r;
+	l->ifindex = c->ifc->ifindex;
+	note_hostname(l, c->req);
+	return send_reply(c, DHCPOFFER, l->addr, s->cfg->lease_time, NULL);
+}
+
+static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
+{
+	struct server *s = c->s;
+	const struct dhcp_msg *req = c->req;
+	uint32_t sid = 0, requested = 0, ciaddr = req->hdr.ciaddr;
+	bool has_sid, has_req;
+	struct lease *l;
+
+	s->stats.requests++;
+	has_sid = dhcp_msg_opt_ip(req, DHCP_OPT_SERVER_ID, &sid);
+	has_req = dhcp_msg_opt_ip(req, DHCP_OPT_REQUESTED_IP, &requested);
+	l = pool_find_key(s->pool, key);
+
+	if (has_sid) {
+		/* SELECTING (4.3.2). */
+		if (sid != c->ifc->server_id) {
+			/* The client chose another server: our offer is declined. */
+			s->stats.other_server++;
+			if (l && l->state == LEASE_OFFERED) {
+				if (s->ops.lease_ended)
+					s->ops.lease_ended(s->ops_ctx, l, LEASE_END_OFFER_TIMEOUT);
+				pool_release(s->pool, l, now);
+			}
+			return 0;
+		}
+		if (!has_req) {
+			if (!ciaddr)
+				return 0; /* malformed: nothing to bind */
+			requested = ciaddr;
+		}
+		return ack_or_nak(c, key, requested, now);
+	}
+	if (!ciaddr && has_req) {
+		/* INIT-REBOOT: NAK a wrong address or wrong network; remain
+		 * silent when we have no record of the client. */
+		if (!in_subnet(s, requested))
+			return send_reply(c, DHCPNAK, 0, 0, "wrong network");
+		if (!l)
+			return 0;
+		if (l->addr != requested)
+			return send_reply(c, DHCPNAK, 0, 0, "wrong address");
+		return ack_or_nak(c, key, requested, now);
+	}
+	if (ciaddr) {
+		/* RENEWING (unicast) or REBINDING (broadcast). */
+		if (!in_subnet(s, ciaddr))
+			return send_reply(c, DHCPNAK, 0, 0, "wrong network");
+		if (l && l->addr == ciaddr)
+			return ack_or_nak(c, key, ciaddr, now);
+		/* No record (say, a lost lease file): the client may keep the
+		 * address when it is free in our range; another's is NAKed. */
+		if (!pool_in_range(s->pool, ciaddr))
+			return 0;
+		return ack_or_nak(c, key, ciaddr, now);
+	}
+	return 0;
+}
+
+static int handle_release(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
+{
+	struct server *s = c->s;
+	struct lease *l = pool_find_key(s->pool, key);
+	uint32_t sid;
+
+	s->stats.releases++;
+	if (dhcp_msg_opt_ip(c->req, DHCP_OPT_SERVER_ID, &sid) && sid != c->ifc->server_id)
+		return 0;
+	/* Only the holder may release, and only its own address. */
+	if (!l || l->addr != c->req->hdr.ciaddr || l->state != LEASE_BOUND)
+		return 0;
+	if (s->ops.lease_ended)
+		s->ops.lease_ended(s->ops_ctx, l, LEASE_END_RELEASED);
+	pool_release(s->pool, l, now);
+	return 0;
+}
+
+static int handle_decline(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
+{
+	struct server *s = c->s;
+	struct lease *l = pool_find_key(s->pool, key);
+	uint32_t requested, sid;
+	char a[INET_ADDRSTRLEN];
+
+	s->stats.declines++;
+	if (dhcp_msg_opt_ip(c->req, DHCP_OPT_SERVER_ID, &sid) && sid != c->ifc->server_id)
+		return 0;
+	if (!dhcp_msg_opt_ip(c->req, DHCP_OPT_REQUESTED_IP, &requested))
+		return 0;
+	if (!l || l->addr != requested || (l->state != LEASE_BOUND && l->state != LEASE_OFFERED))
+		return 0;
+	pr_warn("address %s declined by a client on '%s': quarantined for %u s",
+		inet_ntop(AF_INET, &requested, a, sizeof(a)), c->ifc->name,
+		SERVER_DECLINE_SECS_DEFAULT);
+	if (s->ops.lease_ended)
+		s->ops.lease_ended(s->ops_ctx, l, LEASE_END_DECLINED);
+	pool_decline(s->pool, l, now, s->decline_ns);
+	return 0;
+}
+
+static int handle_inform(struct reply_ctx *c)
+{
+	c->s->stats.informs++;
+	/* Section 4.3.5: configuration only, to ciaddr. */
+	if (!c->req->hdr.ciaddr)
+		return 0;
+	return send_reply(c, DHCPACK, 0, 0, NULL);
+}
+
+int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame, size_t len,
+			uint64_t now, uint8_t *out, size_t cap)
+{
+	static struct dhcp_msg req; /* large; the engine is single-threaded */
+	struct xdhcp_lease_key key;
+	struct dhcp_frame rf;
+	struct reply_ctx c;
+	int r;
+
+	s->stats.rx++;
+	r = dhcp_frame_parse(frame, len, &rf);
+	if (r == -EPROTONOSUPPORT || (!r && rf.dst_port != DHCP_SERVER_PORT)) {
+		s->stats.ignored++;
+		return 0;
+	}
+	if (r || dhcp_msg_parse(&req, rf.payload, rf.payload_len)) {
+		s->stats.malformed++;
+		return -EBADMSG;
+	}
+	c = (struct reply_ctx){ .s = s, .rf = &rf, .req = &req, .out = out, .cap = cap };
+	c.ifc = server_iface_find(s, ifindex);
+	/* BOOTP without DHCP options is not served. */
+	if (!c.ifc || req.hdr.op != BOOTREQUEST || !req.has_cookie || !req.type ||
+	    req.hdr.hlen > 16) {
+		s->stats.ignored++;
+		return 0;
+	}
+	/* A relay outside our subnet is not ours to serve. */
+	if (req.hdr.giaddr && (req.hdr.giaddr & s->netmask) != s->subnet) {
+		s->stats.ignored++;
+		return 0;
+	}
+	server_client_key(&req, s->pool->id, &key);
+	switch (req.type) {
+	case DHCPDISCOVER:
+		return handle_discover(&c, &key, now);
+	case DHCPREQUEST:
+		return handle_request(&c, &key, now);
+	case DHCPRELEASE:
+		return handle_release(&c, &key, now);
+	case DHCPDECLINE:
+		return handle_decline(&c, &key, now);
+	case DHCPINFORM:
+		return handle_inform(&c);
+	default:
+		s->stats.ignored++;
+		return 0;
+	}
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The protocol engine: one socket-free entry point takes a received frame
+ * and the time and produces the reply frame, applying RFC 2131 section 4.3
+ * to the pool.  Map and store updates leave through server_ops callbacks,
+ * so tests and fuzzers drive the whole server without BPF or sockets.
+ */
+#ifndef XDHCP_SERVER_H
+#define XDHCP_SERVER_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "dhcp_msg.h"
+#include "fastpath_abi.h"
+#include "lease.h"
+#include "log.h"
+
+struct server_iface {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+	uint8_t mac[6];
+	uint32_t server_id; /* network order */
+	uint32_t slot;      /* stats slot and template index */
+};
+
+struct server_stats {
+	uint64_t rx, malformed, ignored;
+	uint64_t discovers, offers, requests, acks, naks;
+	uint64_t releases, declines, informs;
+	uint64_t exhausted, other_server, renewals_fast;
+};
+
+struct server_ops {
+	/* A lease was bound or extended by the daemon (before its ACK leaves). */
+	void (*lease_bound)(void *ctx, const struct lease *l);
+	/* A bound or offered lease ends (release, decline, expiry, offer timeout),
+	 * called before the pool changes its state. */
+	void (*lease_ended)(void *ctx, const struct lease *l, enum lease_end why);
+};
+
+struct server {
+	const struct xdhcp_config *cfg;
+	struct pool *pool;
+	uint32_t netmask; /* network order */
+	uint32_t subnet;
+	uint32_t broadcast;
+	struct server_iface *ifaces;
+	unsigned int n_ifaces;
+	struct server_ops ops;
+	void *ops_ctx;
+	struct server_stats stats;
+	struct log_ratelimit rl_exhausted;
+	uint64_t offer_ns;
+	uint64_t decline_ns;
+};
+
+/* Largest reply frame the engine builds. */
+#define SERVER_FRAME_MAX 1536
+
+/* Quarantine of a declined address (RFC 2131 3.1 step 5). */
+#define SERVER_DECLINE_SECS_DEFAULT 600
+
+/*
+ * Set up the engine for cfg (already validated and resolved: netmask and
+ * range set).  Creates the pool.  Returns 0, -EINVAL, -ENOMEM.
+ */
+int server_init(struct server *s, const struct xdhcp_config *cfg, uint32_t netmask);
+void server_fini(struct server *s);
+
+struct server_iface *server_iface_find(struct server *s, uint32_t ifindex);
+
+/*
+ * Handle one received frame on ifindex at time now (CLOCK_BOOTTIME ns).
+ * Returns the length of the reply frame written to out (send it on ifindex
+ * to the Ethernet destination it carries), 0 when no reply is due, or
+ * -EBADMSG for a malformed frame.
+ */
+int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame, size_t len,
+			uint64_t now, uint8_t *out, size_t cap);
+
+/* The fast path's ACK options for leases granted on ifc (see struct
+ * xdhcp_tmpl).  Returns 0 or -ENOSPC. */
+int server_build_template(const struct server *s, const struct server_iface *ifc,
+			  struct xdhcp_tmpl *ret_tmpl);
+
+/* Client identity (RFC 2131 4.2, RFC 6842): option 61 when present, else
+ * htype + chaddr. */
+void server_client_key(const struct dhcp_msg *m, uint32_t pool, struct xdhcp_lease_key *ret_key);
+
+/* True when the XDP program computes the same key (so the lease belongs in
+ * the map): Ethernet chaddr, or a client id of at most XDHCP_CLIENT_ID_MAX. */
+bool server_key_in_fastpath(const struct xdhcp_lease_key *key);
+
+/* Printable key: "mac:52:54:00:12:34:56", "hw:6:..." or "id:01abcd...". */
+void server_key_format(const struct xdhcp_lease_key *key, char *out, size_t cap);
+/* Inverse of server_key_format (pool taken from the argument). */
+int server_key_parse(const char *s, uint32_t pool, struct xdhcp_lease_key *ret_key);
+
+#endif /* XDHCP_SERVER_H */
