@@ -80,8 +80,9 @@ struct dhcp_msg {
 /*
  * Decode a DHCP/BOOTP message (UDP payload).  Returns 0, or -EBADMSG when it
  * is shorter than the fixed header, when an option runs past its field, when
- * option 53 or 52 has the wrong length, or when the options field has no
- * END.  Messages without the magic cookie decode as BOOTP (has_cookie false).
+ * option 53 or 52 has the wrong length, or when an option is cut short (a
+ * field without END is accepted when its last option ends exactly at the
+ * field's end).  Messages without the magic cookie decode as BOOTP (has_cookie false).
  */
 int dhcp_msg_parse(struct dhcp_msg *m, const uint8_t *buf, size_t len);
 

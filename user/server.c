@@ -357,7 +357,7 @@ static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32
 		limit = maxsz;
 	if (limit > sizeof(payload) + 28)
 		limit = sizeof(payload) + 28;
-	dhcp_build_init(&b, payload, limit - 28, &h);
+	dhcp_build_init(&b, payload, (limit - 28) & ~(size_t)3, &h);
 	put_lease_header(&b, type, c->ifc->server_id, type == DHCPNAK ? 0 : lease_time);
 	if (type != DHCPNAK) {
 		opt = dhcp_msg_opt(req, DHCP_OPT_PARAM_REQUEST, &optlen);
