@@ -27,7 +27,7 @@ PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-HOST_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(O) $(PC_CFLAGS) -MMD -MP
+HOST_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -Itests/lib -I$(O) $(PC_CFLAGS) -MMD -MP
 LDLIBS_HOST = $(PC_LIBS)
 ifneq ($(SAN),)
 HOST_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -138,7 +138,7 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(TESTLIB_OBJS) $(CORE_A) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST) -lcmocka
 
-$(O)/tests/bpf/%.o: $(SKEL)
+$(BPF_TESTS:%=%.o) $(TOOLS:%=%.o): $(SKEL)
 $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(TESTLIB_OBJS) $(CORE_A) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST) -lcmocka

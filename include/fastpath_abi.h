@@ -109,6 +109,9 @@ _Static_assert(sizeof(struct xdhcp_iface) == 32, "iface layout");
  * sent one, then END and zero padding. */
 
 #define XDHCP_TMPL_MAX 320
+/* A fast reply stays within 576 bytes of IPv4 (RFC 2131 section 2), which
+ * leaves at most 307 bytes of template, fewer when option 61 is echoed:
+ * longer replies are punted (XDHCP_STAT_NO_ROOM) and built by the daemon. */
 
 struct xdhcp_tmpl {
 	__u16 len;     /* bytes of data in use, <= XDHCP_TMPL_MAX */
@@ -139,6 +142,7 @@ enum xdhcp_stat {
 struct xdhcp_stats {
 	__u64 cnt[XDHCP_STAT_MAX];
 };
+_Static_assert(sizeof(struct xdhcp_stats) == 8 * XDHCP_STAT_MAX, "stats layout");
 
 /* ------------------------------------------------------------------ */
 /* Ring buffer: xdhcp_events, BPF_MAP_TYPE_RINGBUF, written by the fast
@@ -158,7 +162,9 @@ struct xdhcp_event_hdr {
 	__u32 ifindex; /* ingress interface */
 };
 
-/* Largest frame copied whole; longer frames are counted malformed. */
+/* Largest frame copied whole; longer frames are counted malformed.
+ * A punt record is XDHCP_PUNT_HDR_LEN + len bytes: shorter than the struct
+ * whenever the frame is (the consumer checks len against the record size). */
 #define XDHCP_PUNT_MAX 1536
 
 struct xdhcp_punt_event {

@@ -90,6 +90,32 @@ static int *map_fd_slot(struct loader *ld, const char *name)
 	return NULL;
 }
 
+/* A bpf_link attaching prog_id to ifindex belongs to a running daemon
+ * (`ip link` attaches through netlink, without a link).  Link info carries
+ * no namespace, so the program id disambiguates equal ifindexes. */
+static uint32_t find_xdp_link(uint32_t ifindex, uint32_t prog_id)
+{
+	uint32_t id = 0;
+
+	while (bpf_link_get_next_id(id, &id) == 0) {
+		struct bpf_link_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == ifindex &&
+		    info.prog_id == prog_id) {
+			close(fd);
+			return id;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 /* The program attached to ifindex, if it is ours (by name); 0 if none. */
 static int query_prog(uint32_t ifindex, const char *ifname, uint32_t *ret_id, char *err,
 		      size_t errlen)
@@ -120,6 +146,11 @@ static int query_prog(uint32_t ifindex, const char *ifname, uint32_t *ret_id, ch
 			       "interface '%s' already has XDP program '%s' (id %u); remove it "
 			       "first (ip link set dev %s xdp off)",
 			       ifname, info.name, id, ifname);
+	if (find_xdp_link(ifindex, id))
+		return set_err(err, errlen, -EBUSY,
+			       "interface '%s' is already served by another xdhcpd (XDP link "
+			       "on program %u)",
+			       ifname, id);
 	return 0;
 }
 

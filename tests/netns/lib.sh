@@ -61,6 +61,8 @@ trap 'exit 130' INT TERM
 
 in_s() { ip netns exec "$NS_S" "$@"; }
 in_c() { ip netns exec "$NS_C" "$@"; }
+# Background commands must not go through these functions: $! would be a
+# subshell, not the command.
 # Enter only the network namespace (keeps the host's /sys/fs/bpf mount).
 net_s() { nsenter --net="/run/netns/$NS_S" "$@"; }
 
@@ -84,8 +86,9 @@ setup_netns() {
 # start_xdhcpd ARGS...: daemon in the server namespace, waits for "ready".
 start_xdhcpd() {
 	: >"$TMP/xdhcpd.log"
-	net_s "$XDHCPD" --pin-dir "$PIN" --run-dir "$TMP/run" --lease-file "$TMP/leases" \
-		"$@" >>"$TMP/xdhcpd.log" 2>&1 &
+	# Not through a shell function: $! must be the daemon itself.
+	nsenter --net="/run/netns/$NS_S" "$XDHCPD" --pin-dir "$PIN" --run-dir "$TMP/run" \
+		--lease-file "$TMP/leases" "$@" >>"$TMP/xdhcpd.log" 2>&1 &
 	XDHCPD_PID=$!
 	PIDS+=("$XDHCPD_PID")
 	for _ in $(seq 100); do
@@ -147,9 +150,10 @@ SCRIPT
 }
 
 write_dhclient_script() {
-	cat >"$TMP/dhclient.sh" <<'SCRIPT'
-#!/bin/sh
-out=${XDHCP_OUT:?}
+	# dhclient runs its script with a clean environment: bake the path in.
+	printf '#!/bin/sh\nout=%s\n' "$TMP/dhclient.out" >"$TMP/dhclient.sh"
+	cat >>"$TMP/dhclient.sh" <<'SCRIPT'
+
 echo "$reason ip=$new_ip_address mask=$new_subnet_mask router=$new_routers dns=$new_domain_name_servers lease=$new_dhcp_lease_time serverid=$new_dhcp_server_identifier domain=$new_domain_name" >>"$out"
 case $reason in
 BOUND|RENEW|REBIND|REBOOT) ip addr replace "$new_ip_address/$new_subnet_mask" dev "$interface" ;;
@@ -158,4 +162,40 @@ esac
 exit 0
 SCRIPT
 	chmod +x "$TMP/dhclient.sh"
+}
+
+# start_udhcpc: busybox udhcpc in the client namespace (foreground, our
+# script); sets UDHCPC_PID and XDHCP_OUT.
+start_udhcpc() {
+	write_udhcpc_script
+	export XDHCP_OUT=$TMP/udhcpc.out
+	ip netns exec "$NS_C" busybox udhcpc -f -i "$IF_C" -s "$TMP/udhcpc.sh" -t 10 -T 1 \
+		-A 1 "$@" >"$TMP/udhcpc.log" 2>&1 &
+	UDHCPC_PID=$!
+	PIDS+=("$UDHCPC_PID")
+}
+
+# udhcpc_bound: wait for a lease; sets LEASE_LINE and LEASE_IP.
+udhcpc_bound() {
+	wait_for 20 grep -q '^bound' "$XDHCP_OUT" || { cat "$TMP/udhcpc.log"; fail "no lease"; }
+	LEASE_LINE=$(grep '^bound' "$XDHCP_OUT" | head -n 1)
+	LEASE_IP=$(sed -n 's/.* ip=\([^ ]*\).*/\1/p' <<<"$LEASE_LINE")
+	log "$LEASE_LINE"
+}
+
+# udhcpc_renew_in_xdp: force a renewal (SIGUSR1: unicast REQUEST, RENEWING)
+# and check XDP answered it without a punt.
+udhcpc_renew_in_xdp() {
+	local acks0 punts0 acks1 punts1 n0
+	n0=$(grep -c '^renew' "$XDHCP_OUT" || true)
+	acks0=$(stat_sum fast_ack); punts0=$(stat_sum punt)
+	kill -USR1 "$UDHCPC_PID"
+	wait_for 10 bash -c "[ \$(grep -c '^renew' '$XDHCP_OUT') -gt $n0 ]" ||
+		{ cat "$TMP/udhcpc.log"; fail "no renewal"; }
+	grep '^renew' "$XDHCP_OUT" | tail -n 1 | grep -q " ip=$LEASE_IP " ||
+		fail "renewed a different address"
+	acks1=$(stat_sum fast_ack); punts1=$(stat_sum punt)
+	log "renewal: fast ACKs $acks0 -> $acks1, punts $punts0 -> $punts1"
+	[ "$acks1" -gt "$acks0" ] || fail "renewal was not answered in XDP"
+	[ "$punts1" -eq "$punts0" ] || fail "renewal was punted to the daemon"
 }

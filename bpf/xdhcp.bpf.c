@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * xdp_dhcp_rx: the DHCPv4 fast path on a VM tap.  It answers renewals
+ * (RENEWING, REBINDING) and INIT-REBOOT requests for leases the daemon put
+ * in xdhcp_leases with DHCPACK, or DHCPNAK when the client is on the wrong
+ * network or asks for another address; it copies every other DHCP frame to
+ * the daemon through the ring buffer (a "punt") and drops it; it passes
+ * everything that is not DHCP to the kernel untouched.
+ *
+ * The entry point parses, decides, counts and returns; parsing lives in
+ * parse.h, reply building in reply.h, checksums in csum.h, maps in maps.h.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "dhcp_wire.h"
+#include "fastpath_abi.h"
+#include "maps.h"
+#include "parse.h"
+#include "csum.h"
+#include "reply.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+/* What to do with a DHCP frame on a served interface. */
+enum fp_action {
+	ACT_PUNT = 0,  /* copy to the daemon, drop */
+	ACT_ACK,       /* fast DHCPACK */
+	ACT_NAK,       /* fast DHCPNAK */
+	ACT_MALFORMED, /* count, drop */
+};
+
+/* A request the fast path can answer, filled by decide(). */
+struct fp_request {
+	struct xdhcp_lease_key key;
+	struct xdhcp_lease *lease; /* ACT_ACK only */
+	struct dhcp_opts *opts;	   /* in the scratch map */
+};
+
+static __always_inline struct xdhcp_stats *stats_slot(__u32 slot)
+{
+	/* A slot out of range (a daemon bug) counts in slot 0 rather than
+	 * not at all. */
+	if (slot >= XDHCP_STATS_SLOTS)
+		slot = 0;
+	return bpf_map_lookup_elem(&xdhcp_stats, &slot);
+}
+
+/* Callers hold a non-NULL st: one pointer state for the verifier rather
+ * than "counters or not" doubling every later path. */
+static __always_inline void stat_inc(struct xdhcp_stats *st, __u32 id)
+{
+	/* Per-CPU value and XDP runs with migration disabled: no atomics. */
+	if (id < XDHCP_STAT_MAX)
+		st->cnt[id]++;
+}
+
+/* The lease key of RFC 2131 section 4.2: the client identifier (option 61)
+ * when present, else the hardware type and address. */
+static __always_inline int build_key(struct xdp_md *ctx, const struct dhcp_view *v,
+				     const struct xdhcp_iface *iface, struct fp_request *r)
+{
+	struct xdhcp_lease_key *key = &r->key;
+	__u32 cid_len = r->opts->cid_len;
+
+	__builtin_memset(key, 0, sizeof(*key));
+	key->pool = iface->pool;
+	if (r->opts->flags & DHCP_OPTS_CLIENT_ID) {
+		/* parse_dhcp_options() already enforced the range. */
+		if (cid_len < 1 || cid_len > XDHCP_CLIENT_ID_MAX)
+			return -1;
+		/* A no-op for 1..64 that gives the verifier both bounds on
+		 * the register passed (clang merges the two checks above into
+		 * one unsigned compare on a copy). */
+		cid_len = ((cid_len - 1) & (XDHCP_CLIENT_ID_MAX - 1)) + 1;
+		key->kind = XDHCP_KEY_CLIENT_ID;
+		key->len = cid_len;
+		return bpf_xdp_load_bytes(ctx, r->opts->cid_off, key->id, cid_len) ? -1 : 0;
+	}
+	key->kind = XDHCP_KEY_HWADDR;
+	key->htype = DHCP_HTYPE_ETHER;
+	key->len = DHCP_HLEN_ETHER;
+	__builtin_memcpy(key->id, v->dhcp->chaddr, DHCP_HLEN_ETHER);
+	return 0;
+}
+
+/*
+ * Decide, for a frame accepted by parse_frame() on a served interface,
+ * between PUNT, ACK, NAK and MALFORMED.  The client states are those of
+ * RFC 2131 section 4.3.2.
+ */
+static __always_inline int decide(struct xdp_md *ctx, void *data, void *data_end,
+				  struct dhcp_view *v, const struct xdhcp_iface *iface,
+				  struct fp_request *r)
+{
+	const struct dhcp_hdr *dh;
+	__be32 addr;
+	int init_reboot;
+	int rc;
+
+	rc = parse_dhcp(data, data_end, v, r->opts);
+	if (rc == PARSE_MALFORMED)
+		return ACT_MALFORMED;
+	if (rc != PARSE_OK || !(iface->flags & XDHCP_IF_FASTPATH))
+		return ACT_PUNT;
+	dh = v->dhcp;
+	if (!dh)
+		return ACT_PUNT;
+	/* Ethernet clients only; relayed requests (giaddr set) need the
+	 * relay's subnet and options, the daemon's job. */
+	if (dh->htype != DHCP_HTYPE_ETHER || dh->hlen != DHCP_HLEN_ETHER || dh->giaddr)
+		return ACT_PUNT;
+	if (!(r->opts->flags & DHCP_OPTS_TYPE) || r->opts->type != DHCPREQUEST)
+		return ACT_PUNT;
+
+	/* RFC 2131 4.3.2: a server identifier means SELECTING (an answer
+	 * to an offer); ciaddr means RENEWING or REBINDING; option 50
+	 * without ciaddr means INIT-REBOOT.  Anything else is the daemon's. */
+	if (r->opts->flags & DHCP_OPTS_SERVER_ID)
+		return ACT_PUNT;
+	if (dh->ciaddr) {
+		addr = dh->ciaddr;
+		init_reboot = 0;
+	} else if (r->opts->flags & DHCP_OPTS_REQ_IP) {
+		addr = r->opts->requested_ip;
+		init_reboot = 1;
+	} else {
+		return ACT_PUNT;
+	}
+
+	if (build_key(ctx, v, iface, r))
+		return ACT_PUNT;
+	/* INIT-REBOOT on the wrong network: DHCPNAK (4.3.2). */
+	if (init_reboot && (addr & iface->mask) != iface->net)
+		return ACT_NAK;
+
+	r->lease = bpf_map_lookup_elem(&xdhcp_leases, &r->key);
+	/* No record of the client: the daemon decides (4.3.2 says remain
+	 * silent unless it knows better). */
+	if (!r->lease)
+		return ACT_PUNT;
+	if (r->lease->addr != addr)
+		return init_reboot ? ACT_NAK : ACT_PUNT;
+	if (r->lease->expires_ns <= bpf_ktime_get_boot_ns())
+		return ACT_PUNT;
+	return ACT_ACK;
+}
+
+/*
+ * Copy the frame to the daemon and drop it.  The record is staged in the
+ * scratch buffer and sent with bpf_ringbuf_output() at its exact size,
+ * XDHCP_PUNT_HDR_LEN + len: bpf_ringbuf_reserve() only takes a constant
+ * size, and reserving sizeof(struct xdhcp_punt_event) (1560 bytes) for a
+ * typical 342-byte request would hold a quarter as many punts in the ring
+ * during a boot storm.  The extra copy is a few hundred bytes.  Consumers
+ * check data_sz >= XDHCP_PUNT_HDR_LEN + len.
+ */
+static __always_inline int punt(struct xdp_md *ctx, struct xdhcp_scratch *s, struct xdhcp_stats *st)
+{
+	struct xdhcp_punt_event *ev = &s->punt;
+	__u64 len = bpf_xdp_get_buff_len(ctx); /* 64-bit: the register checked is the one passed */
+
+	/* parse_dhcp() rejected longer frames; bounds for the verifier. */
+	if (len > XDHCP_PUNT_MAX) {
+		stat_inc(st, XDHCP_STAT_MALFORMED);
+		return XDP_DROP;
+	}
+	barrier_var(len); /* two checks, not one merged unsigned compare */
+	if (len < 1) {
+		stat_inc(st, XDHCP_STAT_MALFORMED);
+		return XDP_DROP;
+	}
+	ev->hdr.type = XDHCP_EV_PUNT;
+	ev->hdr.version = XDHCP_EVENT_VERSION;
+	ev->hdr.ifindex = ctx->ingress_ifindex;
+	ev->len = len;
+	ev->pad = 0;
+	ev->ts_ns = bpf_ktime_get_boot_ns();
+	if (bpf_xdp_load_bytes(ctx, 0, ev->data, len) ||
+	    bpf_ringbuf_output(&xdhcp_events, ev, XDHCP_PUNT_HDR_LEN + len, 0)) {
+		stat_inc(st, XDHCP_STAT_PUNT_DROP);
+		return XDP_DROP;
+	}
+	stat_inc(st, XDHCP_STAT_PUNT);
+	return XDP_DROP;
+}
+
+/* Tell the daemon about a renewal answered here.  Reserve, fill, submit;
+ * when the ring is full count it: the ACK goes out anyway. */
+static __always_inline void emit_renew(struct xdp_md *ctx, const struct xdhcp_lease *lease,
+				       const struct xdhcp_lease_key *key, __be32 xid,
+				       struct xdhcp_stats *st)
+{
+	struct xdhcp_renew_event *ev;
+
+	ev = bpf_ringbuf_reserve(&xdhcp_events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(st, XDHCP_STAT_EVENT_DROP);
+		return;
+	}
+	ev->hdr.type = XDHCP_EV_RENEW;
+	ev->hdr.version = XDHCP_EVENT_VERSION;
+	ev->hdr.ifindex = ctx->ingress_ifindex;
+	ev->addr = lease->addr;
+	ev->lease_time = lease->lease_time;
+	ev->expires_ns = lease->expires_ns;
+	ev->xid = xid;
+	ev->pad = 0;
+	__builtin_memcpy(&ev->key, key, sizeof(ev->key));
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/*
+ * After the options of a reply started with reply_begin(): option 61 and
+ * END, padding, IPv4/UDP headers, then the reply replaces the request.
+ * Returns 0; -1 to punt the request (reply above 576 bytes or frame not
+ * resizable, the request is intact); XDP_DROP when the frame was resized
+ * but the copy failed (the request is gone, nothing to punt).  NO_ROOM
+ * counts both failures.  After this, v's packet pointers are stale.
+ */
+static __always_inline int finish_and_send(struct xdp_md *ctx, const struct dhcp_view *v,
+					   const struct xdhcp_iface *iface,
+					   const struct fp_request *r,
+					   const struct reply_params *rp, __u32 olen,
+					   struct xdhcp_scratch *s, struct xdhcp_stats *st)
+{
+	__u32 len;
+	int err;
+
+	olen = reply_put_tail(s->reply, olen, &r->key);
+	len = olen ? reply_finish(s->reply, v->l2_len, olen, iface, rp) : 0;
+	if (!len) {
+		stat_inc(st, XDHCP_STAT_NO_ROOM);
+		return -1;
+	}
+	err = reply_send(ctx, s->reply, v->l2_len, len);
+	if (err) {
+		stat_inc(st, XDHCP_STAT_NO_ROOM);
+		return err == -1 ? -1 : XDP_DROP;
+	}
+	return 0;
+}
+
+/*
+ * Fast DHCPACK (RFC 2131 4.3.2, table 3) for r->lease.  Returns XDP_TX,
+ * XDP_DROP, or -1 to punt (no template, reply too big, frame could not be
+ * resized).  The lease is extended only once the reply is in place.
+ */
+static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
+				    const struct xdhcp_iface *iface, struct fp_request *r,
+				    struct xdhcp_scratch *s, struct xdhcp_stats *st)
+{
+	const struct dhcp_hdr *req = v->dhcp;
+	struct xdhcp_lease *lease = r->lease;
+	struct reply_params rp = {};
+	struct xdhcp_tmpl *t;
+	__u32 tmpl_idx = lease->tmpl;
+	__u32 tlen, olen;
+	__be32 xid;
+	__u64 now;
+	int err;
+
+	t = bpf_map_lookup_elem(&xdhcp_tmpl, &tmpl_idx);
+	if (!t)
+		return -1;
+	tlen = t->len;
+	if (tlen > XDHCP_TMPL_MAX)
+		return -1;
+
+	/* RFC 2131 4.1, giaddr is 0 here: to ciaddr when set (unicast to
+	 * the frame's source), else broadcast when the client asked for it,
+	 * else unicast to yiaddr and chaddr. */
+	rp.ciaddr = req->ciaddr;
+	rp.yiaddr = lease->addr;
+	rp.siaddr = t->siaddr;
+	rp.flags = req->flags;
+	if (req->ciaddr) {
+		rp.ip_dst = req->ciaddr;
+		__builtin_memcpy(rp.eth_dst, v->eth->h_source, ETH_ALEN);
+	} else if (req->flags & bpf_htons(DHCP_FLAG_BROADCAST)) {
+		rp.ip_dst = 0xffffffff;
+		__builtin_memset(rp.eth_dst, 0xff, ETH_ALEN);
+	} else {
+		rp.ip_dst = lease->addr;
+		__builtin_memcpy(rp.eth_dst, req->chaddr, ETH_ALEN);
+	}
+	xid = req->xid;
+
+	reply_begin(s->reply, v, iface, &rp);
+	olen = reply_put_tmpl(s->reply, t, tlen);
+	err = finish_and_send(ctx, v, iface, r, &rp, olen, s, st);
+	if (err)
+		return err;
+
+	/* Extend the lease in place: only the fields the fast path owns. */
+	now = bpf_ktime_get_boot_ns();
+	lease->expires_ns = now + (__u64)lease->lease_time * NSEC_PER_SEC;
+	lease->fast_renewed_ns = now;
+	__sync_fetch_and_add(&lease->fast_renewals, 1);
+
+	emit_renew(ctx, lease, &r->key, xid, st);
+	stat_inc(st, XDHCP_STAT_FAST_ACK);
+	return XDP_TX;
+}
+
+/*
+ * Fast DHCPNAK (RFC 2131 4.3.2, table 3): broadcast (4.1: with giaddr 0 a
+ * NAK always goes to 255.255.255.255), yiaddr/ciaddr/siaddr 0, options 53
+ * and 54, option 61 echoed.  Returns XDP_TX, XDP_DROP, or -1 to punt.
+ */
+static __always_inline int fast_nak(struct xdp_md *ctx, struct dhcp_view *v,
+				    const struct xdhcp_iface *iface, struct fp_request *r,
+				    struct xdhcp_scratch *s, struct xdhcp_stats *st)
+{
+	const struct dhcp_hdr *req = v->dhcp;
+	struct reply_params rp = {};
+	__u32 olen;
+	int err;
+
+	rp.flags = req->flags | bpf_htons(DHCP_FLAG_BROADCAST);
+	rp.ip_dst = 0xffffffff;
+	__builtin_memset(rp.eth_dst, 0xff, ETH_ALEN);
+
+	reply_begin(s->reply, v, iface, &rp);
+	olen = reply_put_nak(s->reply, iface);
+	err = finish_and_send(ctx, v, iface, r, &rp, olen, s, st);
+	if (err)
+		return err;
+	stat_inc(st, XDHCP_STAT_FAST_NAK);
+	return XDP_TX;
+}
+
+SEC("xdp")
+int xdp_dhcp_rx(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct xdhcp_iface *iface;
+	struct xdhcp_scratch *s;
+	struct xdhcp_stats *st;
+	struct fp_request r;
+	struct dhcp_view v;
+	__u32 zero = 0;
+	int act, ret;
+
+	if (parse_frame(data, data_end, &v))
+		return XDP_PASS;
+
+	iface = bpf_map_lookup_elem(&xdhcp_ifaces, &ifindex);
+	st = stats_slot(iface ? iface->slot : 0);
+	s = bpf_map_lookup_elem(&xdhcp_scratch, &zero);
+	if (!st || !s)
+		return XDP_PASS; /* cannot happen: indexes within the arrays */
+	stat_inc(st, XDHCP_STAT_RX);
+	if (!iface) {
+		stat_inc(st, XDHCP_STAT_NOT_SERVED);
+		return XDP_PASS;
+	}
+
+	__builtin_memset(&r, 0, sizeof(r));
+	r.opts = &s->opts;
+	act = decide(ctx, data, data_end, &v, iface, &r);
+	if (act == ACT_MALFORMED) {
+		stat_inc(st, XDHCP_STAT_MALFORMED);
+		return XDP_DROP;
+	}
+
+	ret = -1;
+	if (act == ACT_ACK)
+		ret = fast_ack(ctx, &v, iface, &r, s, st);
+	else if (act == ACT_NAK)
+		ret = fast_nak(ctx, &v, iface, &r, s, st);
+	if (ret >= 0)
+		return ret;
+	return punt(ctx, s, st);
+}
+
+char LICENSE[] SEC("license") = "GPL";
