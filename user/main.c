@@ -59,7 +59,10 @@ struct daemon {
 	struct loader ld;
 	struct lease_store *store;
 	struct ring_buffer *rb;
-	int epfd, sigfd, timerfd, pkt_fd;
+	int sigfd, timerfd, pkt_fd, epfd;
+	struct iface_info *infos;
+	uint32_t *ifindexes;
+	char (*ifnames)[16];
 	struct pending_reply *pending;
 	unsigned int n_pending;
 	bool store_dirty;
@@ -710,12 +713,102 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return vfprintf(stderr, fmt, ap);
 }
 
+static void daemon_fini(struct daemon *d)
+{
+	if (d->store) {
+		send_pending(d);
+		store_close(d->store);
+	}
+	ring_buffer__free(d->rb);
+	loader_close(&d->ld, !d->cfg.keep_pins);
+	server_fini(&d->srv);
+	free(d->srv.ifaces);
+	free(d->pending);
+	free(d->infos);
+	free(d->ifindexes);
+	free(d->ifnames);
+	int fds[] = { d->sigfd, d->timerfd, d->pkt_fd, d->epfd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Everything before the loop; returns an exit status (0: run the loop). */
+static int daemon_start(struct daemon *d)
+{
+	char err[1024];
+	int r;
+
+	d->infos = calloc(CFG_MAX_IFACES, sizeof(*d->infos));
+	d->ifindexes = calloc(CFG_MAX_IFACES, sizeof(*d->ifindexes));
+	d->ifnames = calloc(CFG_MAX_IFACES, sizeof(*d->ifnames));
+	d->pending = calloc(BATCH_REPLIES, sizeof(*d->pending));
+	if (!d->infos || !d->ifindexes || !d->ifnames || !d->pending)
+		die_usage("out of memory");
+	if (!d->cfg.n_ifaces)
+		die_usage("no --interface given (see --help)");
+	resolve_config(d, d->infos);
+	if (!has_privilege())
+		die_usage("missing privilege: run as root (needs CAP_BPF, CAP_NET_ADMIN, "
+			  "CAP_NET_RAW)");
+	for (unsigned int i = 0; i < d->cfg.n_ifaces; i++) {
+		(void)lock_iface(&d->cfg, d->cfg.ifnames[i]);
+		d->ifindexes[i] = d->infos[i].ifindex;
+		snprintf(d->ifnames[i], 16, "%s", d->cfg.ifnames[i]);
+	}
+
+	if (server_init(&d->srv, &d->cfg, d->cfg.netmask))
+		die_usage("cannot set up the address pool");
+	d->srv.ops = (struct server_ops){ on_lease_bound, on_lease_ended };
+	d->srv.ops_ctx = d;
+	if (setup_interfaces(d, d->infos))
+		die_usage("out of memory");
+
+	r = store_open(d->cfg.lease_file, &d->store);
+	if (r) {
+		fprintf(stderr, "xdhcpd: cannot open lease file '%s': %s\n", d->cfg.lease_file,
+			strerror(-r));
+		return 1;
+	}
+	r = store_load(d->store, d->srv.pool->id, restore_record, d);
+	if (r < 0) {
+		fprintf(stderr, "xdhcpd: cannot read lease file '%s': %s\n", d->cfg.lease_file,
+			strerror(-r));
+		return 1;
+	}
+	pool_sweep(d->srv.pool, now_boot(), NULL, NULL, NULL);
+
+	r = loader_open(&d->ld, &d->cfg, d->ifindexes, (const char(*)[16])d->ifnames,
+			d->cfg.n_ifaces, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "xdhcpd: %s\n", err);
+		return r == -EPERM || r == -EBUSY || r == -ENOSYS || r == -EINVAL ? EXIT_USAGE : 1;
+	}
+	r = publish_interfaces(d);
+	if (r) {
+		fprintf(stderr, "xdhcpd: cannot write interface configuration to the maps: %s\n",
+			strerror(-r));
+		return 1;
+	}
+	reconcile_map(d);
+	if (compact_store(d))
+		return 1;
+	r = setup_loop(d);
+	if (!r)
+		r = loader_attach_all(&d->ld, d->cfg.xdp_mode, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(-r));
+	if (r) {
+		fprintf(stderr, "xdhcpd: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d;
-	struct iface_info *infos;
-	uint32_t *ifindexes;
-	char (*ifnames)[16];
 	char err[1024];
 	int r;
 
@@ -730,91 +823,16 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_log);
 	d.rl_store = d.rl_send = d.rl_bad_event =
 		(struct log_ratelimit){ .burst = 5, .interval_s = 10 };
+	d.sigfd = d.timerfd = d.pkt_fd = d.epfd = -1;
 
-	infos = calloc(CFG_MAX_IFACES, sizeof(*infos));
-	ifindexes = calloc(CFG_MAX_IFACES, sizeof(*ifindexes));
-	ifnames = calloc(CFG_MAX_IFACES, sizeof(*ifnames));
-	d.pending = calloc(BATCH_REPLIES, sizeof(*d.pending));
-	if (!infos || !ifindexes || !ifnames || !d.pending)
-		die_usage("out of memory");
-	if (!d.cfg.n_ifaces)
-		die_usage("no --interface given (see --help)");
-	resolve_config(&d, infos);
-	if (!has_privilege())
-		die_usage("missing privilege: run as root (needs CAP_BPF, CAP_NET_ADMIN, "
-			  "CAP_NET_RAW)");
-	for (unsigned int i = 0; i < d.cfg.n_ifaces; i++) {
-		(void)lock_iface(&d.cfg, d.cfg.ifnames[i]);
-		ifindexes[i] = infos[i].ifindex;
-		snprintf(ifnames[i], 16, "%s", d.cfg.ifnames[i]);
+	r = daemon_start(&d);
+	if (r == 0) {
+		pr_info("ready: %u interface(s), %u leases restored, pool of %u addresses",
+			d.cfg.n_ifaces, d.srv.pool->n_bound, d.srv.pool->size);
+		r = run_loop(&d) ? 1 : 0;
+		if (d.store)
+			(void)compact_store(&d);
 	}
-
-	r = server_init(&d.srv, &d.cfg, d.cfg.netmask);
-	if (r)
-		die_usage("cannot set up the address pool");
-	d.srv.ops = (struct server_ops){ on_lease_bound, on_lease_ended };
-	d.srv.ops_ctx = &d;
-	if (setup_interfaces(&d, infos))
-		die_usage("out of memory");
-
-	r = store_open(d.cfg.lease_file, &d.store);
-	if (r) {
-		fprintf(stderr, "xdhcpd: cannot open lease file '%s': %s\n", d.cfg.lease_file,
-			strerror(-r));
-		return 1;
-	}
-	r = store_load(d.store, d.srv.pool->id, restore_record, &d);
-	if (r < 0) {
-		fprintf(stderr, "xdhcpd: cannot read lease file '%s': %s\n", d.cfg.lease_file,
-			strerror(-r));
-		return 1;
-	}
-	pool_sweep(d.srv.pool, now_boot(), NULL, NULL, NULL);
-
-	r = loader_open(&d.ld, &d.cfg, ifindexes, (const char(*)[16])ifnames, d.cfg.n_ifaces,
-			err, sizeof(err));
-	if (r) {
-		fprintf(stderr, "xdhcpd: %s\n", err);
-		loader_close(&d.ld, false);
-		return r == -EPERM || r == -EBUSY || r == -ENOSYS || r == -EINVAL ? EXIT_USAGE : 1;
-	}
-	r = publish_interfaces(&d);
-	if (r) {
-		fprintf(stderr, "xdhcpd: cannot write interface configuration to the maps: %s\n",
-			strerror(-r));
-		loader_close(&d.ld, !d.cfg.keep_pins);
-		return 1;
-	}
-	reconcile_map(&d);
-	if (compact_store(&d)) {
-		loader_close(&d.ld, !d.cfg.keep_pins);
-		return 1;
-	}
-	r = setup_loop(&d);
-	if (!r)
-		r = loader_attach_all(&d.ld, d.cfg.xdp_mode, err, sizeof(err));
-	else
-		snprintf(err, sizeof(err), "cannot set up the event loop: %s", strerror(-r));
-	if (r) {
-		fprintf(stderr, "xdhcpd: %s\n", err);
-		loader_close(&d.ld, !d.cfg.keep_pins);
-		return 1;
-	}
-	pr_info("ready: %u interface(s), %u leases restored, pool of %u addresses",
-		d.cfg.n_ifaces, d.srv.pool->n_bound, d.srv.pool->size);
-
-	r = run_loop(&d);
-
-	send_pending(&d);
-	(void)compact_store(&d);
-	store_close(d.store);
-	ring_buffer__free(d.rb);
-	loader_close(&d.ld, !d.cfg.keep_pins);
-	server_fini(&d.srv);
-	free(d.srv.ifaces);
-	free(d.pending);
-	free(infos);
-	free(ifindexes);
-	free(ifnames);
-	return r ? 1 : 0;
+	daemon_fini(&d);
+	return r;
 }

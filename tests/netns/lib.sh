@@ -100,9 +100,13 @@ start_xdhcpd() {
 	fail "xdhcpd did not become ready"
 }
 
+# stop_xdhcpd: SIGTERM, and the daemon must exit 0 (under ASan this also
+# catches leaks at shutdown).
 stop_xdhcpd() {
+	local rc=0
 	kill "$XDHCPD_PID"
-	wait "$XDHCPD_PID" 2>/dev/null || true
+	wait "$XDHCPD_PID" 2>/dev/null || rc=$?
+	[ "$rc" -eq 0 ] || { tail -n 30 "$TMP/xdhcpd.log"; fail "xdhcpd exited with status $rc"; }
 }
 
 # stat_sum NAME: a counter of the XDP program summed over CPUs and slots,

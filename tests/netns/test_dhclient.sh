@@ -48,4 +48,5 @@ grep '^REBOOT' "$XDHCP_OUT" | grep -q " ip=$ip " || fail "INIT-REBOOT got a diff
 acks1=$(stat_sum fast_ack); punts1=$(stat_sum punt)
 log "INIT-REBOOT: fast ACKs $acks0 -> $acks1, punts $punts0 -> $punts1"
 [ "$acks1" -gt "$acks0" ] || fail "INIT-REBOOT not answered in XDP"
+stop_xdhcpd
 echo "PASS: dhclient lease $ip; renewal and INIT-REBOOT answered in XDP"

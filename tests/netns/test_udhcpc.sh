@@ -32,4 +32,5 @@ grep -Eq "^grant $ip (mac|id):" "$TMP/leases" || fail "lease $ip not in the leas
 
 udhcpc_renew_in_xdp
 udhcpc_renew_in_xdp
+stop_xdhcpd
 echo "PASS: udhcpc lease $ip, renewals answered in XDP"
