@@ -20,6 +20,9 @@ BPF_OBJ=$BUILD/xdhcp.bpf.o
 PASS_OBJ=$BUILD/tests/lib/xdp_pass.bpf.o
 
 skip() { echo "SKIP: $*"; exit 77; }
+# match PATTERN: like grep -q, but reads all its input, so the writer of a
+# pipe never dies of SIGPIPE (which pipefail would turn into a failure).
+match() { grep -- "$1" >/dev/null; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 log() { echo "# $*"; }
 
@@ -196,7 +199,7 @@ udhcpc_renew_in_xdp() {
 	kill -USR1 "$UDHCPC_PID"
 	wait_for 10 bash -c "[ \$(grep -c '^renew' '$XDHCP_OUT') -gt $n0 ]" ||
 		{ cat "$TMP/udhcpc.log"; fail "no renewal"; }
-	grep '^renew' "$XDHCP_OUT" | tail -n 1 | grep -q " ip=$LEASE_IP " ||
+	grep '^renew' "$XDHCP_OUT" | tail -n 1 | match " ip=$LEASE_IP " ||
 		fail "renewed a different address"
 	acks1=$(stat_sum fast_ack); punts1=$(stat_sum punt)
 	log "renewal: fast ACKs $acks0 -> $acks1, punts $punts0 -> $punts1"

@@ -31,7 +31,7 @@ grep -q ' lease=60 ' <<<"$line" || fail "lease time wrong: $line"
 # T1 is 30 s: dhclient renews by unicast to the server.
 acks0=$(stat_sum fast_ack); punts0=$(stat_sum punt)
 wait_for 45 grep -q '^RENEW' "$XDHCP_OUT" || { cat "$TMP/dhclient.log"; fail "no renewal"; }
-grep '^RENEW' "$XDHCP_OUT" | grep -q " ip=$ip " || fail "renewed a different address"
+grep '^RENEW' "$XDHCP_OUT" | match " ip=$ip " || fail "renewed a different address"
 acks1=$(stat_sum fast_ack); punts1=$(stat_sum punt)
 log "renewal: fast ACKs $acks0 -> $acks1, punts $punts0 -> $punts1"
 [ "$acks1" -gt "$acks0" ] || fail "renewal not answered in XDP"
@@ -44,7 +44,7 @@ kill "$DHCLIENT_PID"; wait "$DHCLIENT_PID" 2>/dev/null || true
 acks0=$(stat_sum fast_ack); punts0=$(stat_sum punt)
 start_dhclient
 wait_for 30 grep -q '^REBOOT' "$XDHCP_OUT" || { cat "$TMP/dhclient.log"; fail "no INIT-REBOOT"; }
-grep '^REBOOT' "$XDHCP_OUT" | grep -q " ip=$ip " || fail "INIT-REBOOT got a different address"
+grep '^REBOOT' "$XDHCP_OUT" | match " ip=$ip " || fail "INIT-REBOOT got a different address"
 acks1=$(stat_sum fast_ack); punts1=$(stat_sum punt)
 log "INIT-REBOOT: fast ACKs $acks0 -> $acks1, punts $punts0 -> $punts1"
 [ "$acks1" -gt "$acks0" ] || fail "INIT-REBOOT not answered in XDP"

@@ -61,6 +61,6 @@ kill -0 "$XDHCPD_PID" || fail "first daemon died"
 
 # Clean exit removes what the daemon attached.
 stop_xdhcpd
-ip -n "$NS_S" link show dev "$IF_S" | grep -q xdp && fail "XDP program left attached after exit"
+ip -n "$NS_S" link show dev "$IF_S" | match xdp && fail "XDP program left attached after exit"
 [ -e "$PIN/leases" ] && fail "pins left after exit"
 echo "PASS: usage errors and double start"

@@ -21,6 +21,6 @@ udhcpc_bound
 udhcpc_renew_in_xdp
 stop_xdhcpd
 # The operator's attachment stays: it was not ours to remove.
-ip -n "$NS_S" link show dev "$IF_S" | grep -q "prog/xdp id $prog_id" ||
+ip -n "$NS_S" link show dev "$IF_S" | match "prog/xdp id $prog_id" ||
 	fail "daemon removed an attachment it did not make"
 echo "PASS: ip-link-attached program $prog_id adopted and served"

@@ -19,7 +19,7 @@ grep -Eq "^grant $first_ip (mac|id):" "$TMP/leases" || fail "lease not in the le
 start_xdhcpd "${ARGS[@]}"
 grep -q "ready: 1 interface(s), 1 leases restored" "$TMP/xdhcpd.log" ||
 	fail "lease not restored: $(grep ready: "$TMP/xdhcpd.log")"
-bpftool map dump pinned "$PIN/leases" | grep -q '"fast_renewals"' || fail "lease not back in the map"
+bpftool map dump pinned "$PIN/leases" | match '"fast_renewals"' || fail "lease not back in the map"
 udhcpc_renew_in_xdp
 
 # kill -9: the link goes with the process, the pins stay; a new daemon

@@ -19,7 +19,7 @@ grep -q ' dns=198.18.0.53 198.18.0.54 ' <<<"$line" || fail "dns missing: $line"
 grep -q ' lease=600 ' <<<"$line" || fail "lease time not 600: $line"
 grep -q ' serverid=198.18.0.1 ' <<<"$line" || fail "server id wrong: $line"
 grep -q ' domain=example.test ' <<<"$line" || fail "domain missing: $line"
-in_c ip -4 addr show dev "$IF_C" | grep -q "inet $ip/24" || fail "address not configured"
+in_c ip -4 addr show dev "$IF_C" | match "inet $ip/24" || fail "address not configured"
 
 # The lease is in the map, readable with bpftool; its address is the client's.
 bpftool -j map dump pinned "$PIN/leases" | python3 -c '
