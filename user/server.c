@@ -85,7 +85,9 @@ void server_client_key(const struct dhcp_msg *m, uint32_t pool, struct xdhcp_lea
 			k.len = XDHCP_CLIENT_ID_MAX;
 			k.htype = KEY_HTYPE_HASHED_ID;
 			memcpy(k.id, id, XDHCP_CLIENT_ID_MAX - 8);
-			memcpy(k.id + XDHCP_CLIENT_ID_MAX - 8, &h, 8);
+			/* Big-endian: lease files move between machines. */
+			for (int i = 0; i < 8; i++)
+				k.id[XDHCP_CLIENT_ID_MAX - 1 - i] = (uint8_t)(h >> (8 * i));
 		}
 	} else {
 		k.kind = XDHCP_KEY_HWADDR;
@@ -174,9 +176,12 @@ int server_key_parse(const char *s, uint32_t pool, struct xdhcp_lease_key *ret_k
 			return -EINVAL;
 	} else if (!strncmp(s, "hw:", 3)) {
 		char *end;
-		unsigned long ht = strtoul(s + 3, &end, 10);
+		unsigned long ht;
 
-		if (end == s + 3 || *end != ':' || ht > 255)
+		if (!isdigit((unsigned char)s[3]))
+			return -EINVAL;
+		ht = strtoul(s + 3, &end, 10);
+		if (*end != ':' || ht > 255)
 			return -EINVAL;
 		k.kind = XDHCP_KEY_HWADDR;
 		k.htype = (uint8_t)ht;
@@ -252,22 +257,36 @@ static void put_config_option(const struct server *s, struct dhcp_builder *b, ui
 	}
 }
 
+/* In fit mode an option that does not fit is left out (the reply still
+ * goes, with what fits, requested options first); otherwise the builder's
+ * error stands (templates must be complete). */
+static void put_config_fit(const struct server *s, struct dhcp_builder *b, uint8_t code, bool fit)
+{
+	size_t save = b->len;
+
+	put_config_option(s, b, code);
+	if (fit && b->err == -ENOSPC) {
+		b->err = 0;
+		b->len = save;
+	}
+}
+
 static void put_config_options(const struct server *s, struct dhcp_builder *b,
-			       const uint8_t *prl, size_t prl_len)
+			       const uint8_t *prl, size_t prl_len, bool fit)
 {
 	bool done[sizeof(config_opts)] = { false };
 
 	for (size_t i = 0; prl && i < prl_len; i++) {
 		for (size_t j = 0; j < sizeof(config_opts); j++) {
 			if (prl[i] == config_opts[j] && !done[j]) {
-				put_config_option(s, b, config_opts[j]);
+				put_config_fit(s, b, config_opts[j], fit);
 				done[j] = true;
 			}
 		}
 	}
 	for (size_t j = 0; j < sizeof(config_opts); j++)
 		if (!done[j])
-			put_config_option(s, b, config_opts[j]);
+			put_config_fit(s, b, config_opts[j], fit);
 }
 
 /* 53, 54, and for a lease 51/58/59 (T1 = 0.5, T2 = 0.875 of the lease,
@@ -296,7 +315,7 @@ int server_build_template(const struct server *s, const struct server_iface *ifc
 	memset(&hdr, 0, sizeof(hdr));
 	dhcp_build_init(&b, buf, sizeof(buf), &hdr);
 	put_lease_header(&b, DHCPACK, ifc->server_id, s->cfg->lease_time);
-	put_config_options(s, &b, NULL, 0);
+	put_config_options(s, &b, NULL, 0, false);
 	if (b.err)
 		return b.err;
 	len = b.len - DHCP_OPTIONS_OFFSET;
@@ -308,6 +327,8 @@ int server_build_template(const struct server *s, const struct server_iface *ifc
 
 /* ------------------------------------------------------------------ */
 /* Replies */
+
+static void put_message(struct dhcp_builder *b, const char *message);
 
 struct reply_ctx {
 	struct server *s;
@@ -330,8 +351,8 @@ static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32
 	struct dhcp_builder b;
 	struct dhcp_frame f;
 	struct dhcp_hdr h;
-	const uint8_t *opt;
-	size_t optlen, limit = DHCP_MIN_MAX_MSG_SIZE;
+	const uint8_t *opt, *cid, *relay;
+	size_t optlen, cidlen = 0, relaylen = 0, tail, limit = DHCP_MIN_MAX_MSG_SIZE;
 	uint16_t maxsz;
 	int len;
 
@@ -352,27 +373,39 @@ static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32
 	if (type == DHCPNAK && req->hdr.giaddr)
 		h.flags |= htons(DHCP_FLAG_BROADCAST);
 
-	/* Option 57: the client's limit on the IP datagram, never below 576. */
+	/* Option 57: the client's limit on the IP datagram, never below 576
+	 * and never above an Ethernet MTU. */
 	if (dhcp_msg_opt_u16(req, DHCP_OPT_MAX_MSG_SIZE, &maxsz) && maxsz > limit)
 		limit = maxsz;
-	if (limit > sizeof(payload) + 28)
-		limit = sizeof(payload) + 28;
+	if (limit > SERVER_IP_MAX)
+		limit = SERVER_IP_MAX;
+	cid = dhcp_msg_opt(req, DHCP_OPT_CLIENT_ID, &cidlen);
+	relay = req->hdr.giaddr ? dhcp_msg_opt(req, DHCP_OPT_RELAY_AGENT, &relaylen) : NULL;
+	/* Room kept for the echoes and END (RFC 3396 may split them). */
+	tail = (cid ? cidlen + 2 * (cidlen / 255 + 1) : 0) +
+	       (relay ? relaylen + 2 * (relaylen / 255 + 1) : 0) + 1;
 	dhcp_build_init(&b, payload, (limit - 28) & ~(size_t)3, &h);
 	put_lease_header(&b, type, c->ifc->server_id, type == DHCPNAK ? 0 : lease_time);
-	if (type != DHCPNAK) {
-		opt = dhcp_msg_opt(req, DHCP_OPT_PARAM_REQUEST, &optlen);
-		put_config_options(c->s, &b, opt, opt ? optlen : 0);
-	} else if (message) {
-		dhcp_build_opt(&b, DHCP_OPT_MESSAGE, message, strlen(message));
+	if (b.cap > b.len + tail) {
+		size_t cap = b.cap;
+
+		/* Configuration options take what room is left; one that does
+		 * not fit is left out rather than the whole reply. */
+		b.cap -= tail;
+		if (type != DHCPNAK) {
+			opt = dhcp_msg_opt(req, DHCP_OPT_PARAM_REQUEST, &optlen);
+			put_config_options(c->s, &b, opt, opt ? optlen : 0, true);
+		} else if (message) {
+			put_message(&b, message);
+		}
+		b.cap = cap;
 	}
 	/* RFC 6842: echo the client identifier. */
-	opt = dhcp_msg_opt(req, DHCP_OPT_CLIENT_ID, &optlen);
-	if (opt)
-		dhcp_build_opt(&b, DHCP_OPT_CLIENT_ID, opt, optlen);
+	if (cid)
+		dhcp_build_opt(&b, DHCP_OPT_CLIENT_ID, cid, cidlen);
 	/* RFC 3046 2.2: relay agent information is echoed, last. */
-	opt = dhcp_msg_opt(req, DHCP_OPT_RELAY_AGENT, &optlen);
-	if (opt && req->hdr.giaddr)
-		dhcp_build_opt(&b, DHCP_OPT_RELAY_AGENT, opt, optlen);
+	if (relay)
+		dhcp_build_opt(&b, DHCP_OPT_RELAY_AGENT, relay, relaylen);
 	len = dhcp_build_finish(&b, DHCP_MIN_MSG_LEN);
 	if (len < 0)
 		return len;
@@ -403,6 +436,9 @@ static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32
 		f.dst_ip = yiaddr;
 		memcpy(f.dst_mac, req->hdr.chaddr, 6);
 	}
+	len = dhcp_frame_build(c->out, c->cap, &f, payload, (size_t)len);
+	if (len < 0)
+		return len;
 	switch (type) {
 	case DHCPOFFER:
 		c->s->stats.offers++;
@@ -414,7 +450,18 @@ static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32
 		c->s->stats.naks++;
 		break;
 	}
-	return dhcp_frame_build(c->out, c->cap, &f, payload, (size_t)len);
+	return len;
+}
+
+static void put_message(struct dhcp_builder *b, const char *message)
+{
+	size_t save = b->len;
+
+	dhcp_build_opt(b, DHCP_OPT_MESSAGE, message, strlen(message));
+	if (b->err == -ENOSPC) {
+		b->err = 0;
+		b->len = save;
+	}
 }
 
 static void note_hostname(struct lease *l, const struct dhcp_msg *req)
@@ -614,11 +661,17 @@ int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame
 		return 0;
 	}
 	/* A relay outside our subnet is not ours to serve. */
-	if (req.hdr.giaddr && (req.hdr.giaddr & s->netmask) != s->subnet) {
+	if (req.hdr.giaddr && !in_subnet(s, req.hdr.giaddr)) {
 		s->stats.ignored++;
 		return 0;
 	}
 	server_client_key(&req, s->pool->id, &key);
+	if (key.len == 0) {
+		/* No client identifier and no hardware address: nobody to
+		 * give a lease to (RFC 2131 4.2 needs one of them). */
+		s->stats.ignored++;
+		return 0;
+	}
 	switch (req.type) {
 	case DHCPDISCOVER:
 		return handle_discover(&c, &key, now);

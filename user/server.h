@@ -57,8 +57,10 @@ struct server {
 	uint64_t decline_ns;
 };
 
-/* Largest reply frame the engine builds. */
-#define SERVER_FRAME_MAX 1536
+/* Largest reply: an IPv4 datagram within an Ethernet MTU, in a frame
+ * with an 802.1Q tag. */
+#define SERVER_IP_MAX    1500
+#define SERVER_FRAME_MAX (SERVER_IP_MAX + 18)
 
 /* Quarantine of a declined address (RFC 2131 3.1 step 5). */
 #define SERVER_DECLINE_SECS_DEFAULT 600

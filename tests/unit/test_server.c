@@ -59,32 +59,13 @@
 #define ALL_ONES    PKT_IP(255, 255, 255, 255)
 #define DOMAIN	    "example.test"
 
-#define MAC_A                                                                                      \
-	{                                                                                          \
-		0x02, 0x00, 0x00, 0x00, 0x00, 0x01                                                 \
-	}
-#define MAC_B                                                                                      \
-	{                                                                                          \
-		0x02, 0x00, 0x00, 0x00, 0x00, 0x02                                                 \
-	}
-#define MAC_C                                                                                      \
-	{                                                                                          \
-		0x02, 0x00, 0x00, 0x00, 0x00, 0x03                                                 \
-	}
-#define MAC_OTHER_SRC                                                                              \
-	{                                                                                          \
-		0x02, 0x00, 0x00, 0x00, 0x00, 0xaa                                                 \
-	} /* Ethernet source != chaddr */
-#define MAC_RELAY                                                                                  \
-	{                                                                                          \
-		0x02, 0x00, 0x00, 0x00, 0x00, 0x99                                                 \
-	}
-
 static const uint8_t server_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe};
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const uint8_t mac_a[6] = MAC_A;
-static const uint8_t mac_b[6] = MAC_B;
-static const uint8_t mac_c[6] = MAC_C;
+static const uint8_t mac_a[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+static const uint8_t mac_b[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+static const uint8_t mac_c[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x03};
+/* In tables: 02:00:00:00:00:aa is an Ethernet source other than chaddr,
+ * 02:00:00:00:00:99 a relay agent. */
 
 /* Option 82 as a relay appends it: circuit id "eth0". */
 static const uint8_t opt82[] = {DHCP_OPT_RELAY_AGENT, 6, 1, 4, 'e', 't', 'h', '0'};
@@ -579,13 +560,15 @@ static void test_discover_offers_from_range(void **state)
 	assert_int_equal(fx->srv.stats.discovers, 1);
 	assert_int_equal(fx->srv.stats.offers, 1);
 
-	/* A repeated DISCOVER gets the same address. */
+	/* A repeated DISCOVER gets the same address, held longer. */
 	r.xid = 0x1002;
 	SEND_OK(fx, &r, T0 + 2 * S);
 	check_reply(fx, &(struct want){.type = DHCPOFFER,
 				       .yiaddr = addr,
 				       .lease_time = LEASE_TIME,
 				       .dst = DST_YIADDR});
+	assert_ptr_equal(lease_of(fx, mac_a), l);
+	assert_int_equal(l->expires_ns, T0 + 2 * S + OFFER_TIME * S);
 	assert_pool(fx, 1, 0, 0, 0);
 }
 
@@ -639,7 +622,7 @@ static void test_discover_pool_exhausted(void **state)
 {
 	struct fx *fx = *state;
 	uint32_t seen[RANGE_SIZE];
-	uint8_t mac[6] = MAC_A;
+	uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 	struct pkt_req r;
 
 	for (unsigned int i = 0; i < RANGE_SIZE; i++) {
@@ -674,7 +657,7 @@ static void test_discover_pool_exhausted(void **state)
 
 struct delivery_case {
 	const char *name;
-	bool bind_first; /* MAC_A holds ADDR_A before the request */
+	bool bind_first; /* mac_a holds ADDR_A before the request */
 	struct pkt_req req;
 	struct want want;
 };
@@ -684,7 +667,7 @@ static const struct delivery_case delivery_cases[] = {
 		.name = "broadcast flag: broadcast",
 		.req = {.msg_type = DHCPDISCOVER,
 			.xid = 0x2001,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.broadcast = true,
 			.requested_ip = ADDR_A},
 		.want = {.type = DHCPOFFER,
@@ -696,7 +679,7 @@ static const struct delivery_case delivery_cases[] = {
 		.name = "no flag, no ciaddr: unicast to yiaddr at chaddr",
 		.req = {.msg_type = DHCPDISCOVER,
 			.xid = 0x2002,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.requested_ip = ADDR_A},
 		.want = {.type = DHCPOFFER,
 			 .yiaddr = ADDR_A,
@@ -708,9 +691,9 @@ static const struct delivery_case delivery_cases[] = {
 		.bind_first = true,
 		.req = {.msg_type = DHCPREQUEST,
 			.xid = 0x2003,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.ciaddr = ADDR_A,
-			.src_mac = MAC_OTHER_SRC,
+			.src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0xaa},
 			.dst_ip = SERVER_ID},
 		.want = {.type = DHCPACK,
 			 .yiaddr = ADDR_A,
@@ -723,7 +706,7 @@ static const struct delivery_case delivery_cases[] = {
 		.bind_first = true,
 		.req = {.msg_type = DHCPREQUEST,
 			.xid = 0x2004,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.broadcast = true,
 			.ciaddr = ADDR_A},
 		.want = {.type = DHCPACK,
@@ -736,11 +719,11 @@ static const struct delivery_case delivery_cases[] = {
 		.name = "relayed: to giaddr, port 67, at the relay's MAC",
 		.req = {.msg_type = DHCPDISCOVER,
 			.xid = 0x2005,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.requested_ip = ADDR_A,
 			.hops = 1,
 			.giaddr = RELAY,
-			.src_mac = MAC_RELAY,
+			.src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x99},
 			.src_ip = RELAY,
 			.dst_ip = SERVER_ID,
 			.src_port = DHCP_SERVER_PORT,
@@ -755,12 +738,12 @@ static const struct delivery_case delivery_cases[] = {
 		.name = "relayed with the broadcast flag: still to the relay",
 		.req = {.msg_type = DHCPDISCOVER,
 			.xid = 0x2006,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.broadcast = true,
 			.requested_ip = ADDR_A,
 			.hops = 1,
 			.giaddr = RELAY,
-			.src_mac = MAC_RELAY,
+			.src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x99},
 			.src_ip = RELAY,
 			.dst_ip = SERVER_ID,
 			.src_port = DHCP_SERVER_PORT,
@@ -776,7 +759,7 @@ static const struct delivery_case delivery_cases[] = {
 		.bind_first = true,
 		.req = {.msg_type = DHCPREQUEST,
 			.xid = 0x2007,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.requested_ip = ADDR_B},
 		.want = {.type = DHCPNAK, .dst = DST_BROADCAST},
 	},
@@ -784,7 +767,7 @@ static const struct delivery_case delivery_cases[] = {
 		.name = "NAK to a renewing client: broadcast, not to ciaddr",
 		.req = {.msg_type = DHCPREQUEST,
 			.xid = 0x2008,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.ciaddr = OTHER_NET,
 			.dst_ip = SERVER_ID},
 		.want = {.type = DHCPNAK, .dst = DST_BROADCAST},
@@ -793,11 +776,11 @@ static const struct delivery_case delivery_cases[] = {
 		.name = "NAK relayed: to the relay with the broadcast bit set",
 		.req = {.msg_type = DHCPREQUEST,
 			.xid = 0x2009,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.requested_ip = OTHER_NET,
 			.hops = 1,
 			.giaddr = RELAY,
-			.src_mac = MAC_RELAY,
+			.src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x99},
 			.src_ip = RELAY,
 			.dst_ip = SERVER_ID,
 			.src_port = DHCP_SERVER_PORT,
@@ -809,7 +792,7 @@ static const struct delivery_case delivery_cases[] = {
 		.name = "802.1Q: the reply carries the request's tag",
 		.req = {.msg_type = DHCPDISCOVER,
 			.xid = 0x200a,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.requested_ip = ADDR_A,
 			.has_vlan = true,
 			.vlan_tci = 100},
@@ -822,7 +805,7 @@ static const struct delivery_case delivery_cases[] = {
 		.name = "not Ethernet (htype 6): broadcast",
 		.req = {.msg_type = DHCPDISCOVER,
 			.xid = 0x200b,
-			.chaddr = MAC_A,
+			.chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			.htype = 6,
 			.requested_ip = ADDR_A},
 		.want = {.type = DHCPOFFER,
@@ -942,7 +925,7 @@ static void test_selecting_address_of_another(void **state)
 
 struct reboot_case {
 	const char *name;
-	bool known; /* MAC_A holds ADDR_A */
+	bool known; /* mac_a holds ADDR_A */
 	uint32_t requested;
 	uint8_t type; /* 0: no reply */
 };
@@ -1002,7 +985,7 @@ static void test_init_reboot(void **state)
 
 struct renew_case {
 	const char *name;
-	const uint8_t *mac; /* the sender; MAC_A holds ADDR_A */
+	const uint8_t *mac; /* the sender; mac_a holds ADDR_A */
 	uint32_t ciaddr;
 	bool rebinding; /* broadcast to 255.255.255.255 instead of unicast */
 	uint8_t type;	/* 0: no reply */
@@ -1033,7 +1016,7 @@ static void test_renewing_rebinding(void **state)
 		r.ciaddr = c->ciaddr;
 		if (!c->rebinding)
 			r.dst_ip = SERVER_ID;
-		send_req(fx, &r, now);
+		(void)send_req(fx, &r, now);
 		la = lease_of(fx, mac_a);
 		assert_non_null(la);
 		assert_int_equal(la->state, LEASE_BOUND);
@@ -1071,7 +1054,7 @@ static void test_renewing_rebinding(void **state)
 
 struct release_case {
 	const char *name;
-	const uint8_t *mac; /* the sender; MAC_A holds ADDR_A */
+	const uint8_t *mac; /* the sender; mac_a holds ADDR_A */
 	uint32_t ciaddr;
 	uint32_t server_id;
 	bool released;
@@ -1184,7 +1167,7 @@ static void test_decline_quarantines(void **state)
 
 struct decline_case {
 	const char *name;
-	const uint8_t *mac; /* MAC_A holds ADDR_A */
+	const uint8_t *mac; /* mac_a holds ADDR_A */
 	uint32_t requested; /* 0: option 50 absent */
 };
 
@@ -1514,11 +1497,62 @@ static void test_reply_fits_576_when_options_do_not(void **state)
 }
 
 /*
+ * The same limit on the path the fast path relies on: the XDP program
+ * answers a renewal only when template, echoed option 61 and END fit in
+ * 576 bytes of IP (fastpath_abi.h: at most 307 bytes of template), and
+ * punts the rest to the engine.  Here the template is 299 bytes: a client
+ * without option 61 is answered in XDP, one with a 7-byte client id is
+ * punted and must get its ACK from the engine.
+ */
+#define TMPL_FAST_MAX (DHCP_MIN_MAX_MSG_SIZE - PKT_IP_HLEN - PKT_UDP_HLEN - DHCP_OPTIONS_OFFSET - 1)
+
+static void test_punted_renewal_is_answered(void **state)
+{
+	struct fx *fx = *state;
+	struct pkt_req r;
+	struct xdhcp_lease_key k;
+	struct xdhcp_tmpl t;
+	struct lease *l;
+
+	assert_in_range(set_search(&fx->cfg, 4, 1, 52), 200, 255);
+	assert_int_equal(server_build_template(&fx->srv, &fx->ifc, &t), 0);
+	assert_in_range(t.len, TMPL_FAST_MAX - 2 - sizeof(client_id_a) + 1, TMPL_FAST_MAX);
+
+	/* Without option 61 the engine's ACK fits too. */
+	bind_client(fx, mac_b, ADDR_B, T0);
+	r = req_make(DHCPREQUEST, mac_b, 0xb402);
+	r.ciaddr = ADDR_B;
+	SEND_OK(fx, &r, T0 + 300 * S);
+	check_reply(fx, &(struct want){.type = DHCPACK,
+				       .yiaddr = ADDR_B,
+				       .ciaddr = ADDR_B,
+				       .lease_time = LEASE_TIME,
+				       .dst = DST_CIADDR});
+
+	/* With option 61 (a lease from the lease file): punted by XDP, so
+	 * the engine must answer. */
+	r = req_make(DHCPREQUEST, mac_a, 0xb403);
+	r.client_id = client_id_a;
+	r.client_id_len = sizeof(client_id_a);
+	r.ciaddr = ADDR_A;
+	key_of(&r, &k);
+	assert_int_equal(
+		pool_restore(fx->srv.pool, &k, ADDR_A, T0 + LEASE_TIME * S, LEASE_TIME, &l), 0);
+	SEND_OK(fx, &r, T0 + 300 * S);
+	check_reply(fx, &(struct want){.type = DHCPACK,
+				       .yiaddr = ADDR_A,
+				       .ciaddr = ADDR_A,
+				       .lease_time = LEASE_TIME,
+				       .dst = DST_CIADDR});
+	assert_int_equal(l->expires_ns, T0 + 300 * S + LEASE_TIME * S);
+}
+
+/*
  * server.h: SERVER_FRAME_MAX is the largest reply frame the engine builds
  * (and the daemon's buffer).  A client announcing option 57 = 65535 must
- * not make the engine build more: here a full ACK would be about 1516
- * bytes of DHCP, a 1558-byte frame (and a 1544-byte IP datagram, over a
- * 1500-byte MTU).
+ * not make the engine build more: here a full OFFER is 1520 bytes of
+ * DHCP, a 1562-byte frame (and a 1548-byte IP datagram, over a 1500-byte
+ * MTU).
  */
 static void test_reply_fits_server_frame_max(void **state)
 {
@@ -1552,20 +1586,29 @@ struct size_case {
 
 static const struct size_case size_cases[] = {
 	{"OFFER",
-	 {.msg_type = DHCPDISCOVER, .xid = 0xc001, .chaddr = MAC_A, .requested_ip = ADDR_A},
+	 {.msg_type = DHCPDISCOVER,
+	  .xid = 0xc001,
+	  .chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
+	  .requested_ip = ADDR_A},
 	 DHCPOFFER},
 	{"ACK",
 	 {.msg_type = DHCPREQUEST,
 	  .xid = 0xc002,
-	  .chaddr = MAC_A,
+	  .chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 	  .requested_ip = ADDR_A,
 	  .server_id = SERVER_ID},
 	 DHCPACK},
 	{"NAK",
-	 {.msg_type = DHCPREQUEST, .xid = 0xc003, .chaddr = MAC_A, .requested_ip = ADDR_B},
+	 {.msg_type = DHCPREQUEST,
+	  .xid = 0xc003,
+	  .chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
+	  .requested_ip = ADDR_B},
 	 DHCPNAK},
 	{"ACK to INFORM",
-	 {.msg_type = DHCPINFORM, .xid = 0xc004, .chaddr = MAC_B, .ciaddr = ADDR_STATIC},
+	 {.msg_type = DHCPINFORM,
+	  .xid = 0xc004,
+	  .chaddr = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02},
+	  .ciaddr = ADDR_STATIC},
 	 DHCPACK},
 };
 
@@ -1624,7 +1667,7 @@ static int frame_garbage_ipv4(uint8_t *buf, size_t cap)
 static int frame_garbage_payload(uint8_t *buf, size_t cap)
 {
 	struct dhcp_frame f = {.dst_mac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-			       .src_mac = MAC_A,
+			       .src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			       .dst_ip = ALL_ONES,
 			       .src_port = DHCP_CLIENT_PORT,
 			       .dst_port = DHCP_SERVER_PORT};
@@ -1718,7 +1761,7 @@ static int frame_relay_outside(uint8_t *buf, size_t cap)
 			    .src_ip = OTHER_RELAY,
 			    .dst_ip = SERVER_ID,
 			    .src_port = DHCP_SERVER_PORT,
-			    .src_mac = MAC_RELAY};
+			    .src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x99}};
 
 	return build_discover(buf, cap, &r);
 }
@@ -1733,7 +1776,7 @@ static int frame_other_port(uint8_t *buf, size_t cap)
 static int frame_icmp(uint8_t *buf, size_t cap)
 {
 	struct dhcp_frame f = {.dst_mac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-			       .src_mac = MAC_A,
+			       .src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			       .src_ip = ADDR_A,
 			       .dst_ip = SERVER_ID};
 	uint8_t echo[64] = {8, 0};
@@ -1865,7 +1908,7 @@ static void test_truncated_messages(void **state)
 	static const uint8_t opts[] = {
 		DHCP_OPT_PARAM_REQUEST, 3, 1, 3, 6, DHCP_OPT_HOSTNAME, 4, 'v', 'm', '0', '1'};
 	struct dhcp_frame f = {.dst_mac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-			       .src_mac = MAC_A,
+			       .src_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
 			       .dst_ip = ALL_ONES,
 			       .src_port = DHCP_CLIENT_PORT,
 			       .dst_port = DHCP_SERVER_PORT};
@@ -1896,7 +1939,7 @@ static void test_truncated_messages(void **state)
 		p = malloc((size_t)len);
 		assert_non_null(p);
 		memcpy(p, frame, (size_t)len);
-		deliver(fx, IFINDEX, p, (size_t)len, T0);
+		(void)deliver(fx, IFINDEX, p, (size_t)len, T0);
 		free(p);
 		if (!want) {
 			assert_true(fx->r <= 0);
@@ -2128,6 +2171,7 @@ int main(void)
 		T(test_max_size_1500_allows_large_reply),
 		T(test_max_size_below_576_means_576),
 		T(test_reply_fits_576_when_options_do_not),
+		T(test_punted_renewal_is_answered),
 		T(test_reply_fits_server_frame_max),
 		T(test_reply_minimum_size_and_checksums),
 		T(test_malformed_and_ignored),
