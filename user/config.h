@@ -2,7 +2,14 @@
 /*
  * Daemon configuration: one option table drives the command line, the
  * config file (`key = value` lines with the same keys) and --help.
- * Addresses are kept in network order, times in seconds.
+ *
+ * Settings are global (files, XDP mode, timers) or per subnet (range,
+ * options, reservations).  The command line and the config file's lines
+ * before any section describe subnet 0; a `[subnet NAME]` section starts
+ * another subnet, which inherits subnet 0's lease time, DNS, domain, search
+ * list, host name, PXE settings and generic options as they stand at that
+ * line.  Interfaces belong to the subnet they are named in.  Addresses are
+ * kept in network order, times in seconds.
  */
 #ifndef XDHCP_CONFIG_H
 #define XDHCP_CONFIG_H
@@ -12,11 +19,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fastpath_abi.h"
+
 #define CFG_MAX_IFACES  1024
+#define CFG_MAX_SUBNETS 256
 #define CFG_MAX_ADDRS   8
 #define CFG_MAX_SEARCH  8
+#define CFG_MAX_ROUTES  16
+#define CFG_MAX_OPTIONS 32
+#define CFG_MAX_STATICS 65536
 #define CFG_NAME_MAX    256
 #define CFG_PATH_MAX    4096
+#define CFG_FILE_MAX    128 /* BOOTP 'file' field */
 
 #define CFG_LEASE_FILE_DEFAULT "/var/lib/xdhcpd/leases"
 #define CFG_RUN_DIR_DEFAULT    "/run/xdhcpd"
@@ -27,10 +41,33 @@ enum cfg_xdp_mode {
 	CFG_XDP_GENERIC,
 };
 
-struct xdhcp_config {
-	char ifnames[CFG_MAX_IFACES][IF_NAMESIZE];
-	unsigned int n_ifaces;
+/* A static reservation: a client (MAC or client identifier) and its
+ * address, inside or outside the dynamic range. */
+struct cfg_static {
+	uint8_t kind; /* XDHCP_KEY_HWADDR (Ethernet MAC) or XDHCP_KEY_CLIENT_ID */
+	uint8_t len;
+	uint8_t id[XDHCP_CLIENT_ID_MAX];
+	uint32_t ip;
+	char hostname[64];    /* option 12 for this client, "" = subnet's */
+	uint32_t next_server; /* siaddr, 0 = subnet's */
+	char boot_file[CFG_FILE_MAX];
+};
 
+/* A generic option (--option CODE,VALUE), already encoded. */
+struct cfg_dhcp_option {
+	uint8_t code;
+	uint8_t len;
+	uint8_t data[255];
+};
+
+struct cfg_route {
+	uint32_t dest; /* network order */
+	uint8_t prefix;
+	uint32_t gateway;
+};
+
+struct cfg_subnet {
+	char name[64];
 	uint32_t range_start; /* network order; 0 = not given */
 	uint32_t range_end;
 	uint32_t server_id; /* 0 = the interface's address */
@@ -40,28 +77,49 @@ struct xdhcp_config {
 	uint32_t dns[CFG_MAX_ADDRS];
 	unsigned int n_dns;
 	uint32_t lease_time;
-	uint32_t offer_time;
 	char hostname[64];
 	char domain[CFG_NAME_MAX];
 	char search[CFG_MAX_SEARCH][CFG_NAME_MAX];
 	unsigned int n_search;
+	struct cfg_route routes[CFG_MAX_ROUTES];
+	unsigned int n_routes;
+	uint32_t next_server;
+	char boot_file[CFG_FILE_MAX];
+	struct cfg_dhcp_option options[CFG_MAX_OPTIONS];
+	unsigned int n_options;
+	struct cfg_static *statics; /* heap */
+	unsigned int n_statics, cap_statics;
+};
 
+struct xdhcp_config {
+	char ifnames[CFG_MAX_IFACES][IF_NAMESIZE];
+	unsigned int iface_subnet[CFG_MAX_IFACES]; /* index into subnets */
+	unsigned int n_ifaces;
+
+	struct cfg_subnet *subnets; /* heap; subnets[0] always exists */
+	unsigned int n_subnets;
+	unsigned int cur_subnet; /* while parsing a file: the open section */
+
+	uint32_t offer_time;
+	uint32_t decline_time;
 	char lease_file[CFG_PATH_MAX];
 	char pin_dir[CFG_PATH_MAX];
 	char run_dir[CFG_PATH_MAX];
 	enum cfg_xdp_mode xdp_mode;
 	int verbose;
-	bool no_fastpath; /* punt every packet (diagnostics) */
-	bool keep_pins;   /* leave maps pinned at exit */
+	bool no_fastpath;    /* punt every packet (diagnostics) */
+	bool keep_pins;      /* leave maps pinned at exit */
+	bool conflict_check; /* ARP-probe addresses before offering them */
 };
 
-/* Defaults for every field. */
-void config_init(struct xdhcp_config *cfg);
+/* Defaults for every field.  Returns 0 or -ENOMEM. */
+int config_init(struct xdhcp_config *cfg);
+void config_free(struct xdhcp_config *cfg);
 
 /*
  * Parse the command line (and any --config files it names, in order).
- * Returns 0, 1 when --help/--version was handled (exit 0), or -EINVAL with a
- * one-line message naming the option in err.
+ * Returns 0, 1 when --help was handled (exit 0), or -EINVAL with a one-line
+ * message naming the option in err.
  */
 int config_parse_args(struct xdhcp_config *cfg, int argc, char **argv, char *err, size_t errlen);
 
@@ -69,15 +127,17 @@ int config_parse_args(struct xdhcp_config *cfg, int argc, char **argv, char *err
 int config_parse_file(struct xdhcp_config *cfg, const char *path, char *err, size_t errlen);
 
 /*
- * Cross-field checks that need no system state (range order, range inside
- * the netmask when one is given).  Returns 0 or -EINVAL with err set.
+ * Cross-field checks that need no system state: interfaces and ranges
+ * given, ranges inside their netmask when one is given, reservations inside
+ * their subnet, unique and not held by another client, server ids and
+ * routers inside their subnet.  Returns 0 or -EINVAL with err set.
  */
 int config_validate(const struct xdhcp_config *cfg, char *err, size_t errlen);
 
 /* Print the option table (--help). */
 void config_usage(FILE *out, const char *prog);
 
-/* Parsers shared with other modules: dotted quad -> network order. */
+/* Dotted quad -> network order. */
 int config_parse_ip(const char *s, uint32_t *ret_ip);
 
 #endif /* XDHCP_CONFIG_H */

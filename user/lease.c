@@ -27,12 +27,29 @@ bool pool_in_range(const struct pool *p, uint32_t addr)
 	return h >= p->start && h <= p->end;
 }
 
+const struct pool_resv *pool_resv_by_key(const struct pool *p, const struct xdhcp_lease_key *key)
+{
+	struct pool_resv *r = NULL;
+
+	HASH_FIND(hh_key, p->resv_by_key, key, sizeof(*key), r);
+	return r;
+}
+
+const struct pool_resv *pool_resv_by_addr(const struct pool *p, uint32_t addr)
+{
+	struct pool_resv *r = NULL;
+
+	HASH_FIND(hh_addr, p->resv_by_addr, &addr, sizeof(addr), r);
+	return r;
+}
+
 static void fresh_set(struct pool *p, uint32_t addr, bool fresh)
 {
 	uint32_t i;
 	uint64_t bit;
 
-	if (!pool_in_range(p, addr))
+	/* A reserved address is never fresh: only its client may have it. */
+	if (!pool_in_range(p, addr) || (fresh && pool_resv_by_addr(p, addr)))
 		return;
 	i = idx_of(p, addr);
 	bit = 1ULL << (i % 64);
@@ -125,9 +142,16 @@ void pool_forget(struct pool *p, struct lease *l)
 void pool_free(struct pool *p)
 {
 	struct lease *l, *tmp;
+	struct pool_resv *r, *rtmp;
 
 	if (!p)
 		return;
+	HASH_ITER(hh_key, p->resv_by_key, r, rtmp)
+	{
+		HASH_DELETE(hh_key, p->resv_by_key, r);
+		HASH_DELETE(hh_addr, p->resv_by_addr, r);
+		free(r);
+	}
 	HASH_ITER(hh_addr, p->by_addr, l, tmp)
 	{
 		HASH_DELETE(hh_addr, p->by_addr, l);
@@ -153,6 +177,34 @@ struct lease *pool_find_addr(struct pool *p, uint32_t addr)
 
 	HASH_FIND(hh_addr, p->by_addr, &addr, sizeof(addr), l);
 	return l;
+}
+
+int pool_reserve(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
+		 const void *data)
+{
+	struct pool_resv *r;
+
+	if (pool_resv_by_key(p, key) || pool_resv_by_addr(p, addr))
+		return -EEXIST;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->key = *key;
+	r->addr = addr;
+	r->data = data;
+	HASH_ADD(hh_key, p->resv_by_key, key, sizeof(r->key), r);
+	HASH_ADD(hh_addr, p->resv_by_addr, addr, sizeof(r->addr), r);
+	fresh_set(p, addr, false);
+	p->n_reserved++;
+	return 0;
+}
+
+static bool reserved_for_other(const struct pool *p, uint32_t addr,
+			       const struct xdhcp_lease_key *key)
+{
+	const struct pool_resv *r = pool_resv_by_addr(p, addr);
+
+	return r && memcmp(&r->key, key, sizeof(*key)) != 0;
 }
 
 /* A new record for key at addr; addr must have no record. */
@@ -208,12 +260,18 @@ static void rekey(struct pool *p, struct lease *l, const struct xdhcp_lease_key 
 	HASH_ADD(hh, p->by_key, key, sizeof(l->key), l);
 }
 
+static int offer_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
+		    uint64_t now, uint64_t offer_ns, struct lease **ret_lease);
+
 int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t requested,
 	       uint64_t now, uint64_t offer_ns, struct lease **ret_lease)
 {
 	struct lease *l = pool_find_key(p, key), *other;
+	const struct pool_resv *resv = pool_resv_by_key(p, key);
 	uint32_t addr;
 
+	if (resv && (!l || l->addr != resv->addr))
+		return offer_at(p, key, resv->addr, now, offer_ns, ret_lease);
 	if (l) {
 		if (l->state == LEASE_FREE) {
 			set_state(p, l, LEASE_OFFERED, now);
@@ -225,7 +283,7 @@ int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t reque
 		return 0;
 	}
 	/* RFC 2131 4.3.1: the requested address, if valid and available. */
-	if (requested && pool_in_range(p, requested)) {
+	if (requested && pool_in_range(p, requested) && !pool_resv_by_addr(p, requested)) {
 		other = pool_find_addr(p, requested);
 		if (!other) {
 			addr = requested;
@@ -239,7 +297,9 @@ int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t reque
 	addr = take_fresh(p);
 	if (addr)
 		goto fresh;
-	l = p->free_list; /* oldest ended lease */
+	/* The oldest ended lease (never one at an address reserved since). */
+	for (l = p->free_list; l && pool_resv_by_addr(p, l->addr); l = l->next)
+		;
 	if (!l)
 		return -ENOSPC;
 reuse:
@@ -258,13 +318,41 @@ fresh:
 	return 0;
 }
 
+/* Hold addr for key as an offer: the client's reservation, whatever record
+ * it had elsewhere. */
+static int offer_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
+		    uint64_t now, uint64_t offer_ns, struct lease **ret_lease)
+{
+	struct lease *l = pool_find_key(p, key), *other = pool_find_addr(p, addr);
+
+	if (other && other != l) {
+		if (other->state != LEASE_FREE)
+			return -EADDRINUSE;
+		pool_forget(p, other);
+	}
+	if (l)
+		pool_forget(p, l); /* its old address: the reservation wins */
+	l = lease_new(p, key, addr);
+	if (!l)
+		return -ENOMEM;
+	set_state(p, l, LEASE_OFFERED, now);
+	l->expires_ns = now + offer_ns;
+	*ret_lease = l;
+	return 0;
+}
+
 static int bind_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
 		   uint64_t now, uint64_t expires_ns, uint32_t lease_time,
 		   struct lease **ret_lease)
 {
 	struct lease *l = pool_find_key(p, key), *other = pool_find_addr(p, addr);
+	const struct pool_resv *resv = pool_resv_by_key(p, key);
 
-	if (!pool_in_range(p, addr) && !(l && l->addr == addr))
+	if (resv && resv->addr != addr)
+		return -EACCES;
+	if (reserved_for_other(p, addr, key))
+		return -EADDRINUSE;
+	if (!pool_in_range(p, addr) && !(l && l->addr == addr) && !resv)
 		return -ERANGE;
 	if (other && other != l) {
 		if (other->state != LEASE_FREE)

@@ -49,6 +49,15 @@ struct lease {
 	struct lease *prev, *next; /* pool->free_list (FREE records, oldest first) */
 };
 
+/* A static reservation: key <-> address, inside or outside the range. */
+struct pool_resv {
+	struct xdhcp_lease_key key;
+	uint32_t addr; /* network order */
+	const void *data; /* the caller's (the configuration entry) */
+	UT_hash_handle hh_key;
+	UT_hash_handle hh_addr;
+};
+
 struct pool {
 	uint32_t id;
 	uint32_t start; /* host order, inclusive */
@@ -60,7 +69,9 @@ struct pool {
 	struct lease *by_key;
 	struct lease *by_addr;
 	struct lease *free_list;
-	uint32_t n_bound, n_offered, n_free, n_declined;
+	struct pool_resv *resv_by_key;
+	struct pool_resv *resv_by_addr;
+	uint32_t n_bound, n_offered, n_free, n_declined, n_reserved;
 };
 
 /* Largest range a pool accepts (4M addresses, a /10). */
@@ -76,12 +87,24 @@ struct lease *pool_find_key(struct pool *p, const struct xdhcp_lease_key *key);
 struct lease *pool_find_addr(struct pool *p, uint32_t addr);
 
 /*
+ * Reserve addr for key (a static reservation): no other client is ever
+ * given addr, and key is always given addr (it may lie outside the range).
+ * Returns 0, -EEXIST when the key or the address is already reserved,
+ * -ENOMEM.
+ */
+int pool_reserve(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
+		 const void *data);
+const struct pool_resv *pool_resv_by_key(const struct pool *p, const struct xdhcp_lease_key *key);
+const struct pool_resv *pool_resv_by_addr(const struct pool *p, uint32_t addr);
+
+/*
  * Choose an address for a client (DISCOVER) and hold it as LEASE_OFFERED
  * until now + offer_ns, or return the client's current BOUND lease as is.
- * Preference: the client's own record; the requested address when it is in
- * the range and not held by another client; a fresh address; the oldest
- * FREE record of another client.  Returns 0, or -ENOSPC when the pool is
- * exhausted, -ENOMEM.
+ * Preference: the client's reservation; the client's own record; the
+ * requested address when it is in the range and not held or reserved for
+ * another client; a fresh address; the oldest FREE record of another
+ * client.  Returns 0, -ENOSPC when the pool is exhausted, -EADDRINUSE when
+ * the client's reserved address is held by another client, -ENOMEM.
  */
 int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t requested,
 	       uint64_t now, uint64_t offer_ns, struct lease **ret_lease);
@@ -89,9 +112,11 @@ int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t reque
 /*
  * Bind addr to the client for lease_time seconds (REQUEST).  Succeeds when
  * the client already holds addr (any state), or addr is in the range and
- * fresh or a FREE record of another client (which is forgotten).  Returns
- * 0, -EADDRINUSE when another client holds it (OFFERED/BOUND/DECLINED),
- * -ERANGE outside the range, -ENOMEM.
+ * fresh or a FREE record of another client (which is forgotten), or addr
+ * is the client's reservation.  Returns 0, -EADDRINUSE when another client
+ * holds it (OFFERED/BOUND/DECLINED) or it is reserved for another client,
+ * -EACCES when the client has a reservation for another address, -ERANGE
+ * outside the range, -ENOMEM.
  */
 int pool_bind(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr, uint64_t now,
 	      uint32_t lease_time, struct lease **ret_lease);

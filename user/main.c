@@ -229,13 +229,15 @@ static void map_put(struct daemon *d, const struct lease *l)
 	struct xdhcp_lease v;
 	int e;
 
-	if (!server_key_in_fastpath(&l->key))
-		return;
+	uint32_t tmpl;
+
+	if (!server_key_in_fastpath(&l->key) || !ifc || server_lease_template(&d->srv, l, &tmpl))
+		return; /* served by the daemon alone */
 	memset(&v, 0, sizeof(v));
 	v.expires_ns = l->expires_ns;
 	v.addr = l->addr;
 	v.lease_time = l->lease_time;
-	v.tmpl = ifc ? ifc->slot : 1;
+	v.tmpl = tmpl;
 	v.ifindex = l->ifindex;
 	e = loader_lease_put(&d->ld, &l->key, &v);
 	if (e && log_ratelimit_ok(&d->rl_store, now_boot()))
@@ -252,6 +254,13 @@ static void log_lease(const char *what, const struct lease *l)
 	server_key_format(&l->key, key, sizeof(key));
 	inet_ntop(AF_INET, &l->addr, ip, sizeof(ip));
 	pr_debug("%s %s %s%s%s", what, ip, key, l->hostname[0] ? " " : "", l->hostname);
+}
+
+static int on_template_put(void *ctx, uint32_t index, const struct xdhcp_tmpl *t)
+{
+	struct daemon *d = ctx;
+
+	return loader_tmpl_put(&d->ld, index, t);
 }
 
 static void on_lease_bound(void *ctx, const struct lease *l)
@@ -305,12 +314,41 @@ static bool keep_lease(void *ctx, struct lease *l)
 /* ------------------------------------------------------------------ */
 /* Restoring leases from the store and the pinned map */
 
-static void restore_record(void *ctx, const struct store_record *r)
+/* The pool a key belongs to (key->pool is the subnet index), or NULL. */
+static struct pool *pool_of_key(struct daemon *d, const struct xdhcp_lease_key *key)
+{
+	return key->pool < d->srv.n_subnets ? d->srv.subnets[key->pool].pool : NULL;
+}
+
+/* An interface serving subnet sn (leases restored from the file carry no
+ * interface). */
+static uint32_t iface_of_subnet(struct daemon *d, const struct server_subnet *sn)
+{
+	for (unsigned int i = 0; i < d->srv.n_ifaces; i++)
+		if (d->srv.ifaces[i].subnet == sn)
+			return d->srv.ifaces[i].ifindex;
+	return 0;
+}
+
+static void restore_record(void *ctx, const struct store_record *rec)
 {
 	struct daemon *d = ctx;
-	struct pool *p = d->srv.pool;
-	struct lease *l = pool_find_key(p, &r->key), *other;
+	struct server_subnet *sn = server_subnet_of(&d->srv, rec->addr);
+	struct store_record rr = *rec, *r = &rr;
 	uint64_t now = now_boot();
+	struct lease *l, *other;
+	struct pool *p;
+	char a[INET_ADDRSTRLEN];
+
+	/* Subnets do not overlap: the address says which one. */
+	if (!sn) {
+		pr_warn("lease file: %s is outside every configured subnet, dropped",
+			inet_ntop(AF_INET, &rec->addr, a, sizeof(a)));
+		return;
+	}
+	p = sn->pool;
+	r->key.pool = sn->index;
+	l = pool_find_key(p, &r->key);
 
 	switch (r->op) {
 	case STORE_GRANT:
@@ -319,8 +357,11 @@ static void restore_record(void *ctx, const struct store_record *r)
 		if (other && other != l && other->state != LEASE_DECLINED)
 			pool_forget(p, other); /* the later record wins */
 		if (pool_restore(p, &r->key, r->addr, unix_to_boot(r->expires), r->lease_time,
-				 &l) == 0)
-			snprintf(l->hostname, sizeof(l->hostname), "%s", r->hostname);
+				 &l) == 0) {
+			memcpy(l->hostname, r->hostname, sizeof(l->hostname));
+			l->hostname[sizeof(l->hostname) - 1] = '\0';
+			l->ifindex = iface_of_subnet(d, sn);
+		}
 		break;
 	case STORE_RELEASE:
 	case STORE_EXPIRE:
@@ -338,6 +379,8 @@ static void restore_record(void *ctx, const struct store_record *r)
 }
 
 struct compact_iter {
+	struct server *srv;
+	unsigned int subnet;
 	struct lease *cur;
 };
 
@@ -345,9 +388,18 @@ static int compact_next(void *ctx, struct store_record *r)
 {
 	struct compact_iter *it = ctx;
 
-	while (it->cur) {
+	for (;;) {
 		struct lease *l = it->cur;
 
+		if (!l) {
+			/* On to the next subnet's pool. */
+			while (++it->subnet < it->srv->n_subnets && !it->srv->subnets[it->subnet].pool)
+				;
+			if (it->subnet >= it->srv->n_subnets)
+				return 0;
+			it->cur = it->srv->subnets[it->subnet].pool->by_addr;
+			continue;
+		}
 		it->cur = l->hh_addr.next;
 		if (l->state == LEASE_BOUND) {
 			store_record_of(l, STORE_GRANT, r);
@@ -359,12 +411,11 @@ static int compact_next(void *ctx, struct store_record *r)
 			return 1;
 		}
 	}
-	return 0;
 }
 
 static int compact_store(struct daemon *d)
 {
-	struct compact_iter it = { .cur = d->srv.pool->by_addr };
+	struct compact_iter it = { .srv = &d->srv, .subnet = (unsigned int)-1, .cur = NULL };
 	int r = store_compact(d->store, compact_next, &it);
 
 	if (r)
@@ -379,9 +430,9 @@ static int compact_store(struct daemon *d)
 static void reconcile_map(struct daemon *d)
 {
 	struct xdhcp_lease_key key, next, *prev = NULL;
-	struct pool *p = d->srv.pool;
 	uint64_t now = now_boot();
 	struct lease *l, *tmp;
+	struct pool *p;
 
 	while (bpf_map_get_next_key(d->ld.leases_fd, prev, &next) == 0) {
 		struct xdhcp_lease v;
@@ -390,25 +441,34 @@ static void reconcile_map(struct daemon *d)
 		prev = &key;
 		if (bpf_map_lookup_elem(d->ld.leases_fd, &key, &v))
 			continue;
+		p = pool_of_key(d, &key);
+		if (!p)
+			continue;
 		l = pool_find_key(p, &key);
 		if (l && l->addr == v.addr && l->state == LEASE_BOUND) {
 			if (v.expires_ns > l->expires_ns) {
 				l->expires_ns = v.expires_ns;
 				store_put(d, l, STORE_RENEW);
 			}
-		} else if (key.pool == p->id && v.expires_ns > now &&
+		} else if (v.expires_ns > now &&
 			   pool_restore(p, &key, v.addr, v.expires_ns, v.lease_time, &l) == 0) {
 			l->ifindex = v.ifindex;
 			store_put(d, l, STORE_GRANT);
 		}
 	}
-	HASH_ITER(hh_addr, p->by_addr, l, tmp)
-	{
-		if (l->state != LEASE_BOUND)
+	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
+		struct server_subnet *sn = &d->srv.subnets[i];
+
+		if (!sn->pool)
 			continue;
-		if (!server_iface_find(&d->srv, l->ifindex))
-			l->ifindex = d->srv.ifaces[0].ifindex;
-		map_put(d, l);
+		HASH_ITER(hh_addr, sn->pool->by_addr, l, tmp)
+		{
+			if (l->state != LEASE_BOUND)
+				continue;
+			if (!server_iface_find(&d->srv, l->ifindex))
+				l->ifindex = iface_of_subnet(d, sn);
+			map_put(d, l);
+		}
 	}
 }
 
@@ -471,14 +531,14 @@ static void handle_punt(struct daemon *d, const struct xdhcp_punt_event *ev, siz
 
 static void handle_renew(struct daemon *d, const struct xdhcp_renew_event *ev)
 {
-	struct lease *l = pool_find_key(d->srv.pool, &ev->key);
+	struct pool *p = pool_of_key(d, &ev->key);
+	struct lease *l = p ? pool_find_key(p, &ev->key) : NULL;
 
 	d->renew_events++;
 	d->srv.stats.renewals_fast++;
 	if (!l || l->addr != ev->addr) {
 		/* Renewed in XDP but unknown here: the map is ahead of us. */
-		if (pool_restore(d->srv.pool, &ev->key, ev->addr, ev->expires_ns, ev->lease_time,
-				 &l))
+		if (!p || pool_restore(p, &ev->key, ev->addr, ev->expires_ns, ev->lease_time, &l))
 			return;
 		l->ifindex = ev->hdr.ifindex;
 		store_put(d, l, STORE_GRANT);
@@ -511,9 +571,17 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 
 static void on_tick(struct daemon *d)
 {
-	size_t live = d->srv.pool->n_bound + d->srv.pool->n_free;
+	uint64_t now = now_boot();
+	size_t live = 0;
 
-	pool_sweep(d->srv.pool, now_boot(), keep_lease, on_lease_ended, d);
+	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
+		struct pool *p = d->srv.subnets[i].pool;
+
+		if (!p)
+			continue;
+		pool_sweep(p, now, keep_lease, on_lease_ended, d);
+		live += p->n_bound + p->n_free;
+	}
 	if (store_records(d->store) > 4 * live + 10000)
 		(void)compact_store(d);
 	send_pending(d); /* syncs renew/expire records */
@@ -578,38 +646,37 @@ static int run_loop(struct daemon *d)
 static void resolve_config(struct daemon *d, struct iface_info *infos)
 {
 	struct xdhcp_config *cfg = &d->cfg;
-	char err[512], a[INET_ADDRSTRLEN];
+	char err[512];
 
 	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
 		if (iface_lookup(cfg->ifnames[i], &infos[i], err, sizeof(err)))
 			die_usage(err);
-	/* Netmask: given, else the first interface's prefix when it holds the
-	 * range, else /24 around the range. */
-	if (!cfg->netmask) {
-		for (unsigned int i = 0; i < cfg->n_ifaces && !cfg->netmask; i++)
-			if (infos[i].addr && infos[i].mask &&
-			    (infos[i].addr & infos[i].mask) == (cfg->range_start & infos[i].mask))
-				cfg->netmask = infos[i].mask;
-		if (!cfg->netmask)
-			cfg->netmask = htonl(0xffffff00);
+	/* Netmask of each subnet: given, else the prefix of one of its
+	 * interfaces that holds the range, else /24 around the range. */
+	for (unsigned int s = 0; s < cfg->n_subnets; s++) {
+		struct cfg_subnet *sn = &cfg->subnets[s];
+
+		if (sn->netmask || !sn->range_start)
+			continue;
+		for (unsigned int i = 0; i < cfg->n_ifaces && !sn->netmask; i++)
+			if (cfg->iface_subnet[i] == s && infos[i].addr && infos[i].mask &&
+			    (infos[i].addr & infos[i].mask) == (sn->range_start & infos[i].mask))
+				sn->netmask = infos[i].mask;
+		if (!sn->netmask)
+			sn->netmask = htonl(0xffffff00);
 	}
 	if (config_validate(cfg, err, sizeof(err)))
 		die_usage(err);
-	if ((cfg->range_start & ~cfg->netmask) == 0 ||
-	    (cfg->range_end | cfg->netmask) == 0xffffffff) {
-		inet_ntop(AF_INET, &cfg->netmask, a, sizeof(a));
-		snprintf(err, sizeof(err),
-			 "range: must not include the subnet's network or broadcast address "
-			 "(netmask %s)",
-			 a);
-		die_usage(err);
-	}
-	if (ntohl(cfg->range_end) - ntohl(cfg->range_start) >= POOL_MAX_SIZE) {
-		snprintf(err, sizeof(err), "range: more than %u addresses", POOL_MAX_SIZE);
-		die_usage(err);
+	for (unsigned int s = 0; s < cfg->n_subnets; s++) {
+		const struct cfg_subnet *sn = &cfg->subnets[s];
+
+		if (sn->range_start && ntohl(sn->range_end) - ntohl(sn->range_start) >= POOL_MAX_SIZE) {
+			snprintf(err, sizeof(err), "range: more than %u addresses", POOL_MAX_SIZE);
+			die_usage(err);
+		}
 	}
 	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
-		if (cfg->server_id || infos[i].addr)
+		if (cfg->subnets[cfg->iface_subnet[i]].server_id || infos[i].addr)
 			continue;
 		snprintf(err, sizeof(err),
 			 "interface '%s' has no IPv4 address: give --server-id (replies are "
@@ -629,16 +696,17 @@ static int setup_interfaces(struct daemon *d, const struct iface_info *infos)
 	d->srv.n_ifaces = cfg->n_ifaces;
 	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
 		struct server_iface *s = &d->srv.ifaces[i];
+		struct server_subnet *sn = &d->srv.subnets[cfg->iface_subnet[i]];
 
 		s->ifindex = infos[i].ifindex;
 		snprintf(s->name, sizeof(s->name), "%s", cfg->ifnames[i]);
 		memcpy(s->mac, infos[i].mac, 6);
-		s->server_id = cfg->server_id ? cfg->server_id : infos[i].addr;
+		s->server_id = sn->cfg->server_id ? sn->cfg->server_id : infos[i].addr;
 		s->slot = i + 1;
-		(void)pool_exclude(d->srv.pool, s->server_id);
+		s->subnet = sn;
+		if (sn->pool && pool_exclude(sn->pool, s->server_id))
+			return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < cfg->n_routers; i++)
-		(void)pool_exclude(d->srv.pool, cfg->routers[i]);
 	return 0;
 }
 
@@ -650,7 +718,7 @@ static int publish_interfaces(struct daemon *d)
 		struct xdhcp_tmpl t;
 		int r;
 
-		r = server_build_template(&d->srv, s, &t);
+		r = server_build_template(&d->srv, s, NULL, &t);
 		if (r) {
 			pr_warn("reply options for '%s' exceed %d bytes: renewals will be punted",
 				s->name, XDHCP_TMPL_MAX);
@@ -661,9 +729,9 @@ static int publish_interfaces(struct daemon *d)
 			return r;
 		memset(&v, 0, sizeof(v));
 		v.server_ip = s->server_id;
-		v.mask = d->srv.netmask;
-		v.net = d->srv.subnet;
-		v.pool = d->srv.pool->id;
+		v.mask = s->subnet->netmask;
+		v.net = s->subnet->subnet;
+		v.pool = s->subnet->index;
 		v.slot = s->slot;
 		v.flags = d->cfg.no_fastpath || t.len == 0 ? 0 : XDHCP_IF_FASTPATH;
 		memcpy(v.mac, s->mac, 6);
@@ -727,6 +795,7 @@ static void daemon_fini(struct daemon *d)
 	free(d->infos);
 	free(d->ifindexes);
 	free(d->ifnames);
+	config_free(&d->cfg);
 	int fds[] = { d->sigfd, d->timerfd, d->pkt_fd, d->epfd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -758,9 +827,9 @@ static int daemon_start(struct daemon *d)
 		snprintf(d->ifnames[i], 16, "%s", d->cfg.ifnames[i]);
 	}
 
-	if (server_init(&d->srv, &d->cfg, d->cfg.netmask))
-		die_usage("cannot set up the address pool");
-	d->srv.ops = (struct server_ops){ on_lease_bound, on_lease_ended };
+	if (server_init(&d->srv, &d->cfg, err, sizeof(err)))
+		die_usage(err);
+	d->srv.ops = (struct server_ops){ on_lease_bound, on_lease_ended, on_template_put };
 	d->srv.ops_ctx = d;
 	if (setup_interfaces(d, d->infos))
 		die_usage("out of memory");
@@ -771,13 +840,15 @@ static int daemon_start(struct daemon *d)
 			strerror(-r));
 		return 1;
 	}
-	r = store_load(d->store, d->srv.pool->id, restore_record, d);
+	r = store_load(d->store, 0, restore_record, d);
 	if (r < 0) {
 		fprintf(stderr, "xdhcpd: cannot read lease file '%s': %s\n", d->cfg.lease_file,
 			strerror(-r));
 		return 1;
 	}
-	pool_sweep(d->srv.pool, now_boot(), NULL, NULL, NULL);
+	for (unsigned int i = 0; i < d->srv.n_subnets; i++)
+		if (d->srv.subnets[i].pool)
+			pool_sweep(d->srv.subnets[i].pool, now_boot(), NULL, NULL, NULL);
 
 	r = loader_open(&d->ld, &d->cfg, d->ifindexes, (const char(*)[16])d->ifnames,
 			d->cfg.n_ifaces, err, sizeof(err));
@@ -813,7 +884,8 @@ int main(int argc, char **argv)
 	int r;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	config_init(&d.cfg);
+	if (config_init(&d.cfg))
+		die_usage("out of memory");
 	r = config_parse_args(&d.cfg, argc, argv, err, sizeof(err));
 	if (r == 1)
 		return 0;
@@ -827,8 +899,16 @@ int main(int argc, char **argv)
 
 	r = daemon_start(&d);
 	if (r == 0) {
+		unsigned int bound = 0, size = 0;
+
+		for (unsigned int i = 0; i < d.srv.n_subnets; i++) {
+			if (d.srv.subnets[i].pool) {
+				bound += d.srv.subnets[i].pool->n_bound;
+				size += d.srv.subnets[i].pool->size;
+			}
+		}
 		pr_info("ready: %u interface(s), %u leases restored, pool of %u addresses",
-			d.cfg.n_ifaces, d.srv.pool->n_bound, d.srv.pool->size);
+			d.cfg.n_ifaces, bound, size);
 		r = run_loop(&d) ? 1 : 0;
 		if (d.store)
 			(void)compact_store(&d);

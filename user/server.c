@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * RFC 2131 server behaviour: message dispatch (section 4.3), reply fields
- * (table 3), delivery (section 4.1) and reply options, on top of the pool.
- * Socket-free: frames in, frames out, side effects through server_ops.
+ * (table 3), delivery (section 4.1) and reply options, on top of a pool
+ * per subnet with its static reservations.  Socket-free: frames in, frames
+ * out, side effects through server_ops.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,28 +18,103 @@
 
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-int server_init(struct server *s, const struct xdhcp_config *cfg, uint32_t netmask)
+/* A reservation's own template on one interface. */
+struct server_tmpl {
+	struct {
+		uint32_t slot;
+		const struct cfg_static *resv;
+	} key;
+	uint32_t index;
+	UT_hash_handle hh;
+};
+
+void server_static_key(const struct cfg_static *st, uint32_t pool, struct xdhcp_lease_key *ret_key)
+{
+	struct xdhcp_lease_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.pool = pool;
+	k.kind = st->kind;
+	k.len = st->len;
+	k.htype = st->kind == XDHCP_KEY_HWADDR ? DHCP_HTYPE_ETHER : 0;
+	memcpy(k.id, st->id, st->len);
+	*ret_key = k;
+}
+
+static int subnet_init(struct server_subnet *sn, const struct cfg_subnet *c, uint32_t index,
+		       char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN];
+
+	sn->cfg = c;
+	sn->index = index;
+	if (!c->range_start)
+		return 0; /* not served */
+	if (!c->netmask) {
+		snprintf(err, errlen, "subnet '%s': netmask unknown", c->name);
+		return -EINVAL;
+	}
+	sn->netmask = c->netmask;
+	sn->subnet = c->range_start & c->netmask;
+	sn->broadcast = sn->subnet | ~c->netmask;
+	sn->pool = pool_new(index, c->range_start, c->range_end);
+	if (!sn->pool) {
+		snprintf(err, errlen, "subnet '%s': cannot create a pool of that size", c->name);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < c->n_routers; i++)
+		if (pool_exclude(sn->pool, c->routers[i]))
+			return -ENOMEM;
+	for (unsigned int i = 0; i < c->n_statics; i++) {
+		struct xdhcp_lease_key key;
+		int r;
+
+		server_static_key(&c->statics[i], index, &key);
+		r = pool_reserve(sn->pool, &key, c->statics[i].ip, &c->statics[i]);
+		if (r) {
+			snprintf(err, errlen, "static: %s: %s",
+				 inet_ntop(AF_INET, &c->statics[i].ip, a, sizeof(a)),
+				 r == -EEXIST ? "reserved twice" : strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+int server_init(struct server *s, const struct xdhcp_config *cfg, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
-	if (!netmask || !cfg->range_start || !cfg->range_end)
-		return -EINVAL;
 	s->cfg = cfg;
-	s->netmask = netmask;
-	s->subnet = cfg->range_start & netmask;
-	s->broadcast = s->subnet | ~netmask;
-	s->pool = pool_new(0, cfg->range_start, cfg->range_end);
-	if (!s->pool)
+	s->subnets = calloc(cfg->n_subnets, sizeof(*s->subnets));
+	if (!s->subnets)
 		return -ENOMEM;
+	s->n_subnets = cfg->n_subnets;
+	for (unsigned int i = 0; i < cfg->n_subnets; i++) {
+		int r = subnet_init(&s->subnets[i], &cfg->subnets[i], i, err, errlen);
+
+		if (r)
+			return r;
+	}
 	s->offer_ns = (uint64_t)cfg->offer_time * NS_PER_S;
-	s->decline_ns = (uint64_t)SERVER_DECLINE_SECS_DEFAULT * NS_PER_S;
+	s->decline_ns = (uint64_t)cfg->decline_time * NS_PER_S;
 	s->rl_exhausted = (struct log_ratelimit){ .burst = 1, .interval_s = 10 };
+	s->tmpl_next = SERVER_TMPL_RESV_BASE;
 	return 0;
 }
 
 void server_fini(struct server *s)
 {
-	pool_free(s->pool);
-	s->pool = NULL;
+	struct server_tmpl *t, *tmp;
+
+	HASH_ITER(hh, s->tmpls, t, tmp)
+	{
+		HASH_DEL(s->tmpls, t);
+		free(t);
+	}
+	for (unsigned int i = 0; s->subnets && i < s->n_subnets; i++)
+		pool_free(s->subnets[i].pool);
+	free(s->subnets);
+	s->subnets = NULL;
 }
 
 struct server_iface *server_iface_find(struct server *s, uint32_t ifindex)
@@ -46,6 +122,14 @@ struct server_iface *server_iface_find(struct server *s, uint32_t ifindex)
 	for (unsigned int i = 0; i < s->n_ifaces; i++)
 		if (s->ifaces[i].ifindex == ifindex)
 			return &s->ifaces[i];
+	return NULL;
+}
+
+struct server_subnet *server_subnet_of(struct server *s, uint32_t addr)
+{
+	for (unsigned int i = 0; i < s->n_subnets; i++)
+		if (s->subnets[i].pool && (addr & s->subnets[i].netmask) == s->subnets[i].subnet)
+			return &s->subnets[i];
 	return NULL;
 }
 
@@ -207,40 +291,60 @@ int server_key_parse(const char *s, uint32_t pool, struct xdhcp_lease_key *ret_k
 /* ------------------------------------------------------------------ */
 /* Reply options */
 
-/* Configuration options in default order; a parameter request list
- * (option 55) reorders the requested ones to its order (RFC 2132 9.8). */
-static const uint8_t config_opts[] = {
-	DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER,	  DHCP_OPT_DNS_SERVER,	 DHCP_OPT_HOSTNAME,
-	DHCP_OPT_DOMAIN_NAME, DHCP_OPT_BROADCAST, DHCP_OPT_DOMAIN_SEARCH,
+/* What a reply is about: the subnet, and the client's reservation if any. */
+struct opt_ctx {
+	const struct server_subnet *sn;
+	const struct cfg_static *resv;
 };
 
-static void put_config_option(const struct server *s, struct dhcp_builder *b, uint8_t code)
+/* Configuration options in default order, then the generic ones in
+ * configuration order; a parameter request list (option 55) puts the
+ * requested ones first, in its order (RFC 2132 9.8). */
+static const uint8_t config_opts[] = {
+	DHCP_OPT_SUBNET_MASK,	DHCP_OPT_ROUTER,	 DHCP_OPT_DNS_SERVER,
+	DHCP_OPT_HOSTNAME,	DHCP_OPT_DOMAIN_NAME,	 DHCP_OPT_BROADCAST,
+	DHCP_OPT_DOMAIN_SEARCH, DHCP_OPT_CLASSLESS_ROUTE, DHCP_OPT_BOOTFILE,
+};
+
+static const char *boot_file_of(const struct opt_ctx *o)
 {
-	const struct xdhcp_config *c = s->cfg;
+	return o->resv && o->resv->boot_file[0] ? o->resv->boot_file : o->sn->cfg->boot_file;
+}
+
+static uint32_t next_server_of(const struct opt_ctx *o)
+{
+	return o->resv && o->resv->next_server ? o->resv->next_server : o->sn->cfg->next_server;
+}
+
+static void put_config_option(const struct opt_ctx *o, struct dhcp_builder *b, uint8_t code)
+{
+	const struct cfg_subnet *c = o->sn->cfg;
+	const char *str;
 
 	switch (code) {
 	case DHCP_OPT_SUBNET_MASK:
-		dhcp_build_opt_ip(b, code, s->netmask);
-		break;
+		dhcp_build_opt_ip(b, code, o->sn->netmask);
+		return;
 	case DHCP_OPT_ROUTER:
 		if (c->n_routers)
 			dhcp_build_opt(b, code, c->routers, c->n_routers * 4);
-		break;
+		return;
 	case DHCP_OPT_DNS_SERVER:
 		if (c->n_dns)
 			dhcp_build_opt(b, code, c->dns, c->n_dns * 4);
-		break;
+		return;
 	case DHCP_OPT_HOSTNAME:
-		if (c->hostname[0])
-			dhcp_build_opt(b, code, c->hostname, strlen(c->hostname));
-		break;
+		str = o->resv && o->resv->hostname[0] ? o->resv->hostname : c->hostname;
+		if (str[0])
+			dhcp_build_opt(b, code, str, strlen(str));
+		return;
 	case DHCP_OPT_DOMAIN_NAME:
 		if (c->domain[0])
 			dhcp_build_opt(b, code, c->domain, strlen(c->domain));
-		break;
+		return;
 	case DHCP_OPT_BROADCAST:
-		dhcp_build_opt_ip(b, code, s->broadcast);
-		break;
+		dhcp_build_opt_ip(b, code, o->sn->broadcast);
+		return;
 	case DHCP_OPT_DOMAIN_SEARCH:
 		if (c->n_search) {
 			const char *names[CFG_MAX_SEARCH];
@@ -253,40 +357,70 @@ static void put_config_option(const struct server *s, struct dhcp_builder *b, ui
 			if (n > 0)
 				dhcp_build_opt(b, code, wire, (size_t)n);
 		}
-		break;
+		return;
+	case DHCP_OPT_CLASSLESS_ROUTE:
+		if (c->n_routes) {
+			struct dhcp_route routes[CFG_MAX_ROUTES];
+			uint8_t wire[CFG_MAX_ROUTES * 9];
+			int n;
+
+			for (unsigned int i = 0; i < c->n_routes; i++)
+				routes[i] = (struct dhcp_route){ c->routes[i].dest, c->routes[i].prefix,
+								 c->routes[i].gateway };
+			n = dhcp_encode_classless_routes(routes, c->n_routes, wire, sizeof(wire));
+			if (n > 0)
+				dhcp_build_opt(b, code, wire, (size_t)n);
+		}
+		return;
+	case DHCP_OPT_BOOTFILE:
+		str = boot_file_of(o);
+		if (str[0])
+			dhcp_build_opt(b, code, str, strlen(str));
+		return;
 	}
+	for (unsigned int i = 0; i < c->n_options; i++)
+		if (c->options[i].code == code)
+			dhcp_build_opt(b, code, c->options[i].data, c->options[i].len);
 }
 
 /* In fit mode an option that does not fit is left out (the reply still
  * goes, with what fits, requested options first); otherwise the builder's
  * error stands (templates must be complete). */
-static void put_config_fit(const struct server *s, struct dhcp_builder *b, uint8_t code, bool fit)
+static void put_config_fit(const struct opt_ctx *o, struct dhcp_builder *b, uint8_t code,
+			   bool fit)
 {
 	size_t save = b->len;
 
-	put_config_option(s, b, code);
+	put_config_option(o, b, code);
 	if (fit && b->err == -ENOSPC) {
 		b->err = 0;
 		b->len = save;
 	}
 }
 
-static void put_config_options(const struct server *s, struct dhcp_builder *b,
+static void put_config_options(const struct opt_ctx *o, struct dhcp_builder *b,
 			       const uint8_t *prl, size_t prl_len, bool fit)
 {
-	bool done[sizeof(config_opts)] = { false };
+	const struct cfg_subnet *c = o->sn->cfg;
+	uint8_t codes[sizeof(config_opts) + CFG_MAX_OPTIONS];
+	bool done[sizeof(codes)] = { false };
+	size_t n = 0;
 
+	memcpy(codes, config_opts, sizeof(config_opts));
+	n = sizeof(config_opts);
+	for (unsigned int i = 0; i < c->n_options; i++)
+		codes[n++] = c->options[i].code;
 	for (size_t i = 0; prl && i < prl_len; i++) {
-		for (size_t j = 0; j < sizeof(config_opts); j++) {
-			if (prl[i] == config_opts[j] && !done[j]) {
-				put_config_fit(s, b, config_opts[j], fit);
+		for (size_t j = 0; j < n; j++) {
+			if (prl[i] == codes[j] && !done[j]) {
+				put_config_fit(o, b, codes[j], fit);
 				done[j] = true;
 			}
 		}
 	}
-	for (size_t j = 0; j < sizeof(config_opts); j++)
+	for (size_t j = 0; j < n; j++)
 		if (!done[j])
-			put_config_fit(s, b, config_opts[j], fit);
+			put_config_fit(o, b, codes[j], fit);
 }
 
 /* 53, 54, and for a lease 51/58/59 (T1 = 0.5, T2 = 0.875 of the lease,
@@ -305,48 +439,126 @@ static void put_lease_header(struct dhcp_builder *b, uint8_t type, uint32_t serv
 }
 
 int server_build_template(const struct server *s, const struct server_iface *ifc,
-			  struct xdhcp_tmpl *ret_tmpl)
+			  const struct cfg_static *resv, struct xdhcp_tmpl *ret_tmpl)
 {
+	struct opt_ctx o = { .sn = ifc->subnet, .resv = resv };
 	uint8_t buf[DHCP_OPTIONS_OFFSET + XDHCP_TMPL_MAX];
 	struct dhcp_hdr hdr;
 	struct dhcp_builder b;
 	size_t len;
 
+	(void)s;
+	if (!o.sn || !o.sn->pool)
+		return -ENOENT;
 	memset(&hdr, 0, sizeof(hdr));
 	dhcp_build_init(&b, buf, sizeof(buf), &hdr);
-	put_lease_header(&b, DHCPACK, ifc->server_id, s->cfg->lease_time);
-	put_config_options(s, &b, NULL, 0, false);
+	put_lease_header(&b, DHCPACK, ifc->server_id, o.sn->cfg->lease_time);
+	put_config_options(&o, &b, NULL, 0, false);
 	if (b.err)
 		return b.err;
 	len = b.len - DHCP_OPTIONS_OFFSET;
 	memset(ret_tmpl, 0, sizeof(*ret_tmpl));
 	ret_tmpl->len = (uint16_t)len;
+	ret_tmpl->siaddr = next_server_of(&o);
 	memcpy(ret_tmpl->data, buf + DHCP_OPTIONS_OFFSET, len);
+	return 0;
+}
+
+/* Does the reservation change the reply options (so it needs its own
+ * template)? */
+static bool resv_has_own_options(const struct cfg_static *r)
+{
+	return r && (r->hostname[0] || r->next_server || r->boot_file[0]);
+}
+
+int server_lease_template(struct server *s, const struct lease *l, uint32_t *ret_index)
+{
+	struct server_iface *ifc = server_iface_find(s, l->ifindex);
+	const struct pool_resv *pr;
+	const struct cfg_static *resv = NULL;
+	struct server_tmpl *t, probe;
+	struct xdhcp_tmpl tmpl;
+	int r;
+
+	if (!ifc || !ifc->subnet || !ifc->subnet->pool)
+		return -ENOENT;
+	pr = pool_resv_by_key(ifc->subnet->pool, &l->key);
+	if (pr && pr->addr == l->addr)
+		resv = pr->data;
+	if (!resv_has_own_options(resv)) {
+		*ret_index = ifc->slot;
+		return 0;
+	}
+	memset(&probe.key, 0, sizeof(probe.key));
+	probe.key.slot = ifc->slot;
+	probe.key.resv = resv;
+	HASH_FIND(hh, s->tmpls, &probe.key, sizeof(probe.key), t);
+	if (t) {
+		*ret_index = t->index;
+		return 0;
+	}
+	if (s->tmpl_next >= XDHCP_TMPL_ENTRIES)
+		return -ENOSPC;
+	r = server_build_template(s, ifc, resv, &tmpl);
+	if (r)
+		return r;
+	if (s->ops.template_put) {
+		r = s->ops.template_put(s->ops_ctx, s->tmpl_next, &tmpl);
+		if (r)
+			return r;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->key = probe.key;
+	t->index = s->tmpl_next++;
+	HASH_ADD(hh, s->tmpls, key, sizeof(t->key), t);
+	*ret_index = t->index;
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Replies */
 
-static void put_message(struct dhcp_builder *b, const char *message);
-
 struct reply_ctx {
 	struct server *s;
 	const struct server_iface *ifc;
+	struct server_subnet *sn; /* the subnet the request is served from */
 	const struct dhcp_frame *rf; /* request frame */
 	const struct dhcp_msg *req;
 	uint8_t *out;
 	size_t cap;
 };
 
+static void put_message(struct dhcp_builder *b, const char *message)
+{
+	size_t save = b->len;
+
+	dhcp_build_opt(b, DHCP_OPT_MESSAGE, message, strlen(message));
+	if (b->err == -ENOSPC) {
+		b->err = 0;
+		b->len = save;
+	}
+}
+
+/* The client's reservation in this subnet, when it has one. */
+static const struct cfg_static *resv_of(const struct reply_ctx *c,
+					const struct xdhcp_lease_key *key)
+{
+	const struct pool_resv *r = pool_resv_by_key(c->sn->pool, key);
+
+	return r ? r->data : NULL;
+}
+
 /*
  * Build a reply of type with yiaddr and the lease's time (0: none, INFORM
  * and NAK) and address it by RFC 2131 section 4.1.
  */
-static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32_t lease_time,
-		      const char *message)
+static int send_reply(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint8_t type,
+		      uint32_t yiaddr, uint32_t lease_time, const char *message)
 {
 	const struct dhcp_msg *req = c->req;
+	struct opt_ctx o = { .sn = c->sn, .resv = key ? resv_of(c, key) : NULL };
 	uint8_t payload[SERVER_FRAME_MAX];
 	struct dhcp_builder b;
 	struct dhcp_frame f;
@@ -367,8 +579,14 @@ static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32
 	/* Table 3: ciaddr is echoed in an ACK (renewal, INFORM), else 0. */
 	if (type == DHCPACK)
 		h.ciaddr = req->hdr.ciaddr;
-	if (type != DHCPNAK)
+	if (type != DHCPNAK) {
+		const char *file = boot_file_of(&o);
+
 		h.yiaddr = yiaddr;
+		/* PXE: next server and boot file (BOOTP fields). */
+		h.siaddr = next_server_of(&o);
+		memcpy(h.file, file, strnlen(file, sizeof(h.file) - 1));
+	}
 	/* Section 4.3.2: a NAK through a relay asks it to broadcast. */
 	if (type == DHCPNAK && req->hdr.giaddr)
 		h.flags |= htons(DHCP_FLAG_BROADCAST);
@@ -394,7 +612,7 @@ static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32
 		b.cap -= tail;
 		if (type != DHCPNAK) {
 			opt = dhcp_msg_opt(req, DHCP_OPT_PARAM_REQUEST, &optlen);
-			put_config_options(c->s, &b, opt, opt ? optlen : 0, true);
+			put_config_options(&o, &b, opt, opt ? optlen : 0, true);
 		} else if (message) {
 			put_message(&b, message);
 		}
@@ -453,15 +671,9 @@ static int send_reply(struct reply_ctx *c, uint8_t type, uint32_t yiaddr, uint32
 	return len;
 }
 
-static void put_message(struct dhcp_builder *b, const char *message)
+static int send_nak(struct reply_ctx *c, const char *message)
 {
-	size_t save = b->len;
-
-	dhcp_build_opt(b, DHCP_OPT_MESSAGE, message, strlen(message));
-	if (b->err == -ENOSPC) {
-		b->err = 0;
-		b->len = save;
-	}
+	return send_reply(c, NULL, DHCPNAK, 0, 0, message);
 }
 
 static void note_hostname(struct lease *l, const struct dhcp_msg *req)
@@ -483,22 +695,23 @@ static int ack_or_nak(struct reply_ctx *c, const struct xdhcp_lease_key *key, ui
 	struct lease *l;
 	int r;
 
-	r = pool_bind(s->pool, key, addr, now, s->cfg->lease_time, &l);
+	r = pool_bind(c->sn->pool, key, addr, now, c->sn->cfg->lease_time, &l);
 	if (r == -ENOMEM)
 		return r;
+	if (r == -EACCES)
+		return send_nak(c, "address reserved for you is another");
 	if (r)
-		return send_reply(c, DHCPNAK, 0, 0,
-				  r == -EADDRINUSE ? "address in use" : "address not available");
+		return send_nak(c, r == -EADDRINUSE ? "address in use" : "address not available");
 	l->ifindex = c->ifc->ifindex;
 	note_hostname(l, c->req);
 	if (s->ops.lease_bound)
 		s->ops.lease_bound(s->ops_ctx, l);
-	return send_reply(c, DHCPACK, l->addr, l->lease_time, NULL);
+	return send_reply(c, key, DHCPACK, l->addr, l->lease_time, NULL);
 }
 
-static bool in_subnet(const struct server *s, uint32_t addr)
+static bool in_subnet(const struct server_subnet *sn, uint32_t addr)
 {
-	return (addr & s->netmask) == s->subnet && addr != s->subnet && addr != s->broadcast;
+	return (addr & sn->netmask) == sn->subnet && addr != sn->subnet && addr != sn->broadcast;
 }
 
 static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
@@ -510,11 +723,13 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 
 	s->stats.discovers++;
 	(void)dhcp_msg_opt_ip(c->req, DHCP_OPT_REQUESTED_IP, &requested);
-	r = pool_offer(s->pool, key, requested, now, s->offer_ns, &l);
-	if (r == -ENOSPC) {
+	r = pool_offer(c->sn->pool, key, requested, now, s->offer_ns, &l);
+	if (r == -ENOSPC || r == -EADDRINUSE) {
 		s->stats.exhausted++;
 		if (log_ratelimit_ok(&s->rl_exhausted, now))
-			pr_warn("address pool exhausted: no offer on '%s' (%lu warnings suppressed)",
+			pr_warn("%s: no offer on '%s' (%lu warnings suppressed)",
+				r == -ENOSPC ? "address pool exhausted"
+					     : "a client's reserved address is held by another",
 				c->ifc->name, s->rl_exhausted.suppressed);
 		return 0;
 	}
@@ -522,7 +737,7 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 		return r;
 	l->ifindex = c->ifc->ifindex;
 	note_hostname(l, c->req);
-	return send_reply(c, DHCPOFFER, l->addr, s->cfg->lease_time, NULL);
+	return send_reply(c, key, DHCPOFFER, l->addr, c->sn->cfg->lease_time, NULL);
 }
 
 static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
@@ -536,7 +751,7 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 	s->stats.requests++;
 	has_sid = dhcp_msg_opt_ip(req, DHCP_OPT_SERVER_ID, &sid);
 	has_req = dhcp_msg_opt_ip(req, DHCP_OPT_REQUESTED_IP, &requested);
-	l = pool_find_key(s->pool, key);
+	l = pool_find_key(c->sn->pool, key);
 
 	if (has_sid) {
 		/* SELECTING (4.3.2). */
@@ -546,7 +761,7 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 			if (l && l->state == LEASE_OFFERED) {
 				if (s->ops.lease_ended)
 					s->ops.lease_ended(s->ops_ctx, l, LEASE_END_OFFER_TIMEOUT);
-				pool_release(s->pool, l, now);
+				pool_release(c->sn->pool, l, now);
 			}
 			return 0;
 		}
@@ -560,23 +775,24 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 	if (!ciaddr && has_req) {
 		/* INIT-REBOOT: NAK a wrong address or wrong network; remain
 		 * silent when we have no record of the client. */
-		if (!in_subnet(s, requested))
-			return send_reply(c, DHCPNAK, 0, 0, "wrong network");
+		if (!in_subnet(c->sn, requested))
+			return send_nak(c, "wrong network");
 		if (!l)
 			return 0;
 		if (l->addr != requested)
-			return send_reply(c, DHCPNAK, 0, 0, "wrong address");
+			return send_nak(c, "wrong address");
 		return ack_or_nak(c, key, requested, now);
 	}
 	if (ciaddr) {
 		/* RENEWING (unicast) or REBINDING (broadcast). */
-		if (!in_subnet(s, ciaddr))
-			return send_reply(c, DHCPNAK, 0, 0, "wrong network");
+		if (!in_subnet(c->sn, ciaddr))
+			return send_nak(c, "wrong network");
 		if (l && l->addr == ciaddr)
 			return ack_or_nak(c, key, ciaddr, now);
 		/* No record (say, a lost lease file): the client may keep the
-		 * address when it is free in our range; another's is NAKed. */
-		if (!pool_in_range(s->pool, ciaddr))
+		 * address when it is free in our range (or reserved for it);
+		 * another's is NAKed. */
+		if (!pool_in_range(c->sn->pool, ciaddr) && !resv_of(c, key))
 			return 0;
 		return ack_or_nak(c, key, ciaddr, now);
 	}
@@ -586,7 +802,7 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 static int handle_release(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
 {
 	struct server *s = c->s;
-	struct lease *l = pool_find_key(s->pool, key);
+	struct lease *l = pool_find_key(c->sn->pool, key);
 	uint32_t sid;
 
 	s->stats.releases++;
@@ -597,14 +813,14 @@ static int handle_release(struct reply_ctx *c, const struct xdhcp_lease_key *key
 		return 0;
 	if (s->ops.lease_ended)
 		s->ops.lease_ended(s->ops_ctx, l, LEASE_END_RELEASED);
-	pool_release(s->pool, l, now);
+	pool_release(c->sn->pool, l, now);
 	return 0;
 }
 
 static int handle_decline(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
 {
 	struct server *s = c->s;
-	struct lease *l = pool_find_key(s->pool, key);
+	struct lease *l = pool_find_key(c->sn->pool, key);
 	uint32_t requested, sid;
 	char a[INET_ADDRSTRLEN];
 
@@ -616,21 +832,20 @@ static int handle_decline(struct reply_ctx *c, const struct xdhcp_lease_key *key
 	if (!l || l->addr != requested || (l->state != LEASE_BOUND && l->state != LEASE_OFFERED))
 		return 0;
 	pr_warn("address %s declined by a client on '%s': quarantined for %u s",
-		inet_ntop(AF_INET, &requested, a, sizeof(a)), c->ifc->name,
-		SERVER_DECLINE_SECS_DEFAULT);
+		inet_ntop(AF_INET, &requested, a, sizeof(a)), c->ifc->name, s->cfg->decline_time);
 	if (s->ops.lease_ended)
 		s->ops.lease_ended(s->ops_ctx, l, LEASE_END_DECLINED);
-	pool_decline(s->pool, l, now, s->decline_ns);
+	pool_decline(c->sn->pool, l, now, s->decline_ns);
 	return 0;
 }
 
-static int handle_inform(struct reply_ctx *c)
+static int handle_inform(struct reply_ctx *c, const struct xdhcp_lease_key *key)
 {
 	c->s->stats.informs++;
 	/* Section 4.3.5: configuration only, to ciaddr. */
 	if (!c->req->hdr.ciaddr)
 		return 0;
-	return send_reply(c, DHCPACK, 0, 0, NULL);
+	return send_reply(c, key, DHCPACK, 0, 0, NULL);
 }
 
 int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame, size_t len,
@@ -660,12 +875,14 @@ int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame
 		s->stats.ignored++;
 		return 0;
 	}
-	/* A relay outside our subnet is not ours to serve. */
-	if (req.hdr.giaddr && !in_subnet(s, req.hdr.giaddr)) {
+	/* A relayed request is served from the subnet that contains giaddr
+	 * (RFC 2131 4.3.1); a relay outside every subnet is not ours. */
+	c.sn = req.hdr.giaddr ? server_subnet_of(s, req.hdr.giaddr) : c.ifc->subnet;
+	if (!c.sn || !c.sn->pool || (req.hdr.giaddr && !in_subnet(c.sn, req.hdr.giaddr))) {
 		s->stats.ignored++;
 		return 0;
 	}
-	server_client_key(&req, s->pool->id, &key);
+	server_client_key(&req, c.sn->index, &key);
 	if (key.len == 0) {
 		/* No client identifier and no hardware address: nobody to
 		 * give a lease to (RFC 2131 4.2 needs one of them). */
@@ -682,7 +899,7 @@ int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame
 	case DHCPDECLINE:
 		return handle_decline(&c, &key, now);
 	case DHCPINFORM:
-		return handle_inform(&c);
+		return handle_inform(&c, &key);
 	default:
 		s->stats.ignored++;
 		return 0;

@@ -18,12 +18,23 @@
 #include "lease.h"
 #include "log.h"
 
+/* A subnet in use: its configuration, pool and addresses. */
+struct server_subnet {
+	const struct cfg_subnet *cfg;
+	uint32_t index; /* pool id in lease keys */
+	struct pool *pool;
+	uint32_t netmask; /* network order */
+	uint32_t subnet;
+	uint32_t broadcast;
+};
+
 struct server_iface {
 	uint32_t ifindex;
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
 	uint32_t server_id; /* network order */
 	uint32_t slot;      /* stats slot and template index */
+	struct server_subnet *subnet;
 };
 
 struct server_stats {
@@ -39,14 +50,16 @@ struct server_ops {
 	/* A bound or offered lease ends (release, decline, expiry, offer timeout),
 	 * called before the pool changes its state. */
 	void (*lease_ended)(void *ctx, const struct lease *l, enum lease_end why);
+	/* Write a fast-path reply template (xdhcp_tmpl[index]). */
+	int (*template_put)(void *ctx, uint32_t index, const struct xdhcp_tmpl *t);
 };
+
+struct server_tmpl; /* reservation templates, allocated on first use */
 
 struct server {
 	const struct xdhcp_config *cfg;
-	struct pool *pool;
-	uint32_t netmask; /* network order */
-	uint32_t subnet;
-	uint32_t broadcast;
+	struct server_subnet *subnets; /* one per configured subnet; pool NULL if unused */
+	unsigned int n_subnets;
 	struct server_iface *ifaces;
 	unsigned int n_ifaces;
 	struct server_ops ops;
@@ -55,6 +68,8 @@ struct server {
 	struct log_ratelimit rl_exhausted;
 	uint64_t offer_ns;
 	uint64_t decline_ns;
+	struct server_tmpl *tmpls;
+	uint32_t tmpl_next;
 };
 
 /* Largest reply: an IPv4 datagram within an Ethernet MTU, in a frame
@@ -62,17 +77,33 @@ struct server {
 #define SERVER_IP_MAX    1500
 #define SERVER_FRAME_MAX (SERVER_IP_MAX + 18)
 
-/* Quarantine of a declined address (RFC 2131 3.1 step 5). */
-#define SERVER_DECLINE_SECS_DEFAULT 600
+/* Template indexes: 1..CFG_MAX_IFACES are interface slots (dynamic
+ * leases); reservations with their own host name or PXE settings get one
+ * of the rest. */
+#define SERVER_TMPL_RESV_BASE (CFG_MAX_IFACES + 1)
 
 /*
- * Set up the engine for cfg (already validated and resolved: netmask and
- * range set).  Creates the pool.  Returns 0, -EINVAL, -ENOMEM.
+ * Set up the engine for cfg (validated, and every used subnet's netmask
+ * resolved).  Creates a pool per subnet with a range, and its
+ * reservations.  Interfaces are added by the caller (ifaces, n_ifaces, each
+ * pointing to its subnet).  Returns 0, -EINVAL (err set), -ENOMEM.
  */
-int server_init(struct server *s, const struct xdhcp_config *cfg, uint32_t netmask);
+int server_init(struct server *s, const struct xdhcp_config *cfg, char *err, size_t errlen);
 void server_fini(struct server *s);
 
 struct server_iface *server_iface_find(struct server *s, uint32_t ifindex);
+
+/* The subnet (with a pool) whose network contains addr, or NULL. */
+struct server_subnet *server_subnet_of(struct server *s, uint32_t addr);
+
+/*
+ * The xdhcp_tmpl index the fast path uses for lease l: its interface's
+ * slot, or for a reservation with its own host name or PXE settings a
+ * template built (and written through ops.template_put) on first use.
+ * Returns 0, -ENOENT (no interface), -ENOSPC (table full or options too
+ * long: the lease stays out of the fast path).
+ */
+int server_lease_template(struct server *s, const struct lease *l, uint32_t *ret_index);
 
 /*
  * Handle one received frame on ifindex at time now (CLOCK_BOOTTIME ns).
@@ -83,10 +114,13 @@ struct server_iface *server_iface_find(struct server *s, uint32_t ifindex);
 int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame, size_t len,
 			uint64_t now, uint8_t *out, size_t cap);
 
-/* The fast path's ACK options for leases granted on ifc (see struct
- * xdhcp_tmpl).  Returns 0 or -ENOSPC. */
+/* The fast path's ACK options for leases granted on ifc, for reservation
+ * resv or none (see struct xdhcp_tmpl).  Returns 0 or -ENOSPC. */
 int server_build_template(const struct server *s, const struct server_iface *ifc,
-			  struct xdhcp_tmpl *ret_tmpl);
+			  const struct cfg_static *resv, struct xdhcp_tmpl *ret_tmpl);
+
+/* The lease key of a reservation in subnet pool. */
+void server_static_key(const struct cfg_static *st, uint32_t pool, struct xdhcp_lease_key *ret_key);
 
 /* Client identity (RFC 2131 4.2, RFC 6842): option 61 when present, else
  * htype + chaddr. */

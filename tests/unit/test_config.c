@@ -23,7 +23,8 @@ static char err[512];
 
 static int parse(int argc, const char **argv)
 {
-	config_init(&cfg);
+	config_free(&cfg);
+	assert_int_equal(config_init(&cfg), 0);
 	err[0] = '\0';
 	return config_parse_args(&cfg, argc, (char **)argv, err, sizeof(err));
 }
@@ -55,15 +56,15 @@ static void test_full_command_line(void **state)
 			 0);
 	assert_int_equal(cfg.n_ifaces, 2);
 	assert_string_equal(cfg.ifnames[1], "tap1");
-	assert_int_equal(cfg.range_start, ip("198.18.0.10"));
-	assert_int_equal(cfg.range_end, ip("198.18.0.20"));
-	assert_int_equal(cfg.server_id, ip("198.18.0.1"));
-	assert_int_equal(cfg.netmask, ip("255.255.255.0"));
-	assert_int_equal(cfg.n_dns, 2);
-	assert_int_equal(cfg.dns[1], ip("198.18.0.54"));
-	assert_int_equal(cfg.lease_time, 3600);
-	assert_int_equal(cfg.n_search, 2);
-	assert_string_equal(cfg.search[1], "b.test");
+	assert_int_equal(cfg.subnets[0].range_start, ip("198.18.0.10"));
+	assert_int_equal(cfg.subnets[0].range_end, ip("198.18.0.20"));
+	assert_int_equal(cfg.subnets[0].server_id, ip("198.18.0.1"));
+	assert_int_equal(cfg.subnets[0].netmask, ip("255.255.255.0"));
+	assert_int_equal(cfg.subnets[0].n_dns, 2);
+	assert_int_equal(cfg.subnets[0].dns[1], ip("198.18.0.54"));
+	assert_int_equal(cfg.subnets[0].lease_time, 3600);
+	assert_int_equal(cfg.subnets[0].n_search, 2);
+	assert_string_equal(cfg.subnets[0].search[1], "b.test");
 	assert_string_equal(cfg.pin_dir, "/sys/fs/bpf/x");
 	assert_int_equal(cfg.xdp_mode, CFG_XDP_GENERIC);
 	assert_int_equal(cfg.verbose, 1);
@@ -74,7 +75,7 @@ static void test_defaults(void **state)
 {
 	(void)state;
 	assert_int_equal(PARSE("--interface", "tap0", "--range", "198.18.0.10,198.18.0.20"), 0);
-	assert_int_equal(cfg.lease_time, 86400);
+	assert_int_equal(cfg.subnets[0].lease_time, 86400);
 	assert_string_equal(cfg.lease_file, CFG_LEASE_FILE_DEFAULT);
 	assert_string_equal(cfg.pin_dir, "/sys/fs/bpf/xdhcpd");
 	assert_int_equal(cfg.xdp_mode, CFG_XDP_AUTO);
@@ -166,8 +167,8 @@ static void test_config_file(void **state)
 	assert_int_equal(PARSE("--config", path), 0);
 	unlink(path);
 	assert_string_equal(cfg.ifnames[0], "tap7");
-	assert_int_equal(cfg.range_end, ip("198.18.0.20"));
-	assert_int_equal(cfg.n_dns, 1);
+	assert_int_equal(cfg.subnets[0].range_end, ip("198.18.0.20"));
+	assert_int_equal(cfg.subnets[0].n_dns, 1);
 	assert_true(cfg.no_fastpath);
 	assert_false(cfg.keep_pins);
 }
@@ -216,5 +217,8 @@ int main(void)
 		cmocka_unit_test(test_config_file_errors),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	config_free(&cfg);
+	return r;
 }

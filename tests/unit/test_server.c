@@ -149,17 +149,21 @@ static const struct call *last_ended(const struct fx *fx)
 static int fx_init(struct fx *fx)
 {
 	memset(fx, 0, sizeof(*fx));
-	config_init(&fx->cfg);
-	fx->cfg.range_start = RANGE_START;
-	fx->cfg.range_end = RANGE_END;
-	fx->cfg.lease_time = LEASE_TIME;
+	char err[256];
+
+	if (config_init(&fx->cfg))
+		return -1;
+	fx->cfg.subnets[0].netmask = NETMASK;
+	fx->cfg.subnets[0].range_start = RANGE_START;
+	fx->cfg.subnets[0].range_end = RANGE_END;
+	fx->cfg.subnets[0].lease_time = LEASE_TIME;
 	fx->cfg.offer_time = OFFER_TIME;
-	fx->cfg.routers[0] = ROUTER;
-	fx->cfg.n_routers = 1;
-	fx->cfg.dns[0] = DNS;
-	fx->cfg.n_dns = 1;
-	snprintf(fx->cfg.domain, sizeof(fx->cfg.domain), "%s", DOMAIN);
-	if (server_init(&fx->srv, &fx->cfg, NETMASK))
+	fx->cfg.subnets[0].routers[0] = ROUTER;
+	fx->cfg.subnets[0].n_routers = 1;
+	fx->cfg.subnets[0].dns[0] = DNS;
+	fx->cfg.subnets[0].n_dns = 1;
+	snprintf(fx->cfg.subnets[0].domain, sizeof(fx->cfg.subnets[0].domain), "%s", DOMAIN);
+	if (server_init(&fx->srv, &fx->cfg, err, sizeof(err)))
 		return -1;
 	fx->ifc = (struct server_iface){
 		.ifindex = IFINDEX,
@@ -167,6 +171,7 @@ static int fx_init(struct fx *fx)
 		.mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe},
 		.server_id = SERVER_ID,
 		.slot = 1,
+		.subnet = &fx->srv.subnets[0],
 	};
 	fx->srv.ifaces = &fx->ifc;
 	fx->srv.n_ifaces = 1;
@@ -192,6 +197,7 @@ static int teardown(void **state)
 	struct fx *fx = *state;
 
 	server_fini(&fx->srv);
+	config_free(&fx->cfg);
 	free(fx);
 	return 0;
 }
@@ -275,7 +281,7 @@ static struct xdhcp_lease_key mac_key(const struct fx *fx, const uint8_t mac[6])
 	struct xdhcp_lease_key k;
 
 	memset(&k, 0, sizeof(k));
-	k.pool = fx->srv.pool->id;
+	k.pool = fx->srv.subnets[0].pool->id;
 	k.kind = XDHCP_KEY_HWADDR;
 	k.htype = DHCP_HTYPE_ETHER;
 	k.len = DHCP_HLEN_ETHER;
@@ -287,7 +293,7 @@ static struct lease *lease_of(struct fx *fx, const uint8_t mac[6])
 {
 	struct xdhcp_lease_key k = mac_key(fx, mac);
 
-	return pool_find_key(fx->srv.pool, &k);
+	return pool_find_key(fx->srv.subnets[0].pool, &k);
 }
 
 /* The key the engine computes for request r. */
@@ -307,7 +313,7 @@ static void key_of(const struct pkt_req *r, struct xdhcp_lease_key *ret_key)
 static void assert_pool(const struct fx *fx, uint32_t offered, uint32_t bound, uint32_t free_,
 			uint32_t declined)
 {
-	const struct pool *p = fx->srv.pool;
+	const struct pool *p = fx->srv.subnets[0].pool;
 
 	assert_int_equal(p->n_offered, offered);
 	assert_int_equal(p->n_bound, bound);
@@ -542,7 +548,7 @@ static void test_discover_offers_from_range(void **state)
 	r.secs = 3;
 	SEND_OK(fx, &r, T0);
 	addr = fx->reply.hdr.yiaddr;
-	assert_true(pool_in_range(fx->srv.pool, addr));
+	assert_true(pool_in_range(fx->srv.subnets[0].pool, addr));
 	check_reply(fx, &(struct want){.type = DHCPOFFER,
 				       .yiaddr = addr,
 				       .lease_time = LEASE_TIME,
@@ -589,13 +595,13 @@ static void test_discover_requested_address(void **state)
 	r.requested_ip = ADDR_FREE;
 	SEND_OK(fx, &r, T0);
 	assert_int_not_equal(fx->reply.hdr.yiaddr, ADDR_FREE);
-	assert_true(pool_in_range(fx->srv.pool, fx->reply.hdr.yiaddr));
+	assert_true(pool_in_range(fx->srv.subnets[0].pool, fx->reply.hdr.yiaddr));
 
 	/* Outside the range: ignored, an address from the range. */
 	r = req_make(DHCPDISCOVER, mac_c, 0x1103);
 	r.requested_ip = ADDR_STATIC;
 	SEND_OK(fx, &r, T0);
-	assert_true(pool_in_range(fx->srv.pool, fx->reply.hdr.yiaddr));
+	assert_true(pool_in_range(fx->srv.subnets[0].pool, fx->reply.hdr.yiaddr));
 	assert_pool(fx, 3, 0, 0, 0);
 }
 
@@ -613,7 +619,7 @@ static void test_discover_two_clients_differ(void **state)
 				       .yiaddr = fx->reply.hdr.yiaddr,
 				       .lease_time = LEASE_TIME,
 				       .dst = DST_YIADDR});
-	assert_true(pool_in_range(fx->srv.pool, fx->reply.hdr.yiaddr));
+	assert_true(pool_in_range(fx->srv.subnets[0].pool, fx->reply.hdr.yiaddr));
 	assert_int_not_equal(fx->reply.hdr.yiaddr, a);
 	assert_pool(fx, 2, 0, 0, 0);
 }
@@ -630,7 +636,7 @@ static void test_discover_pool_exhausted(void **state)
 		r = req_make(DHCPDISCOVER, mac, 0x1300 + i);
 		SEND_OK(fx, &r, T0);
 		seen[i] = fx->reply.hdr.yiaddr;
-		assert_true(pool_in_range(fx->srv.pool, seen[i]));
+		assert_true(pool_in_range(fx->srv.subnets[0].pool, seen[i]));
 		for (unsigned int j = 0; j < i; j++)
 			assert_int_not_equal(seen[i], seen[j]);
 	}
@@ -890,7 +896,7 @@ static void test_selecting_other_server(void **state)
 	assert_int_equal(fx->srv.stats.other_server, 1);
 	assert_pool(fx, 0, 0, 0, 0);
 	assert_null(lease_of(fx, mac_a));
-	assert_null(pool_find_addr(fx->srv.pool, addr));
+	assert_null(pool_find_addr(fx->srv.subnets[0].pool, addr));
 	assert_int_equal(fx->n_bound, 0);
 	assert_int_equal(fx->n_ended, 1);
 	assert_int_equal(last_ended(fx)->why, LEASE_END_OFFER_TIMEOUT);
@@ -1149,7 +1155,7 @@ static void test_decline_quarantines(void **state)
 	assert_int_equal(last_ended(fx)->why, LEASE_END_DECLINED);
 	assert_int_equal(last_ended(fx)->addr, ADDR_A);
 	assert_pool(fx, 0, 0, 0, 1);
-	l = pool_find_addr(fx->srv.pool, ADDR_A);
+	l = pool_find_addr(fx->srv.subnets[0].pool, ADDR_A);
 	assert_non_null(l);
 	assert_int_equal(l->state, LEASE_DECLINED);
 	assert_null(lease_of(fx, mac_a));
@@ -1214,7 +1220,7 @@ static void test_inform(void **state)
 	assert_int_equal(fx->srv.stats.informs, 1);
 	/* Configuration only: no lease. */
 	assert_pool(fx, 0, 0, 0, 0);
-	assert_int_equal(fx->srv.pool->n_fresh, RANGE_SIZE);
+	assert_int_equal(fx->srv.subnets[0].pool->n_fresh, RANGE_SIZE);
 	assert_int_equal(fx->n_bound, 0);
 
 	/* Without ciaddr there is nobody to answer. */
@@ -1259,7 +1265,7 @@ static void test_client_id_keys_lease(void **state)
 				       .lease_time = LEASE_TIME,
 				       .dst = DST_YIADDR});
 	assert_memory_equal(&last_bound(fx)->key, &k, sizeof(k));
-	l = pool_find_key(fx->srv.pool, &k);
+	l = pool_find_key(fx->srv.subnets[0].pool, &k);
 	assert_non_null(l);
 	assert_int_equal(l->state, LEASE_BOUND);
 	assert_int_equal(l->addr, addr);
@@ -1309,7 +1315,7 @@ static void test_client_id_long_hashed(void **state)
 				       .lease_time = LEASE_TIME,
 				       .dst = DST_YIADDR});
 	assert_memory_equal(&last_bound(fx)->key, &k, sizeof(k));
-	assert_non_null(pool_find_key(fx->srv.pool, &k));
+	assert_non_null(pool_find_key(fx->srv.subnets[0].pool, &k));
 
 	/* An identifier differing only in its last byte is another client. */
 	r = req_make(DHCPDISCOVER, mac_a, 0x9102);
@@ -1386,7 +1392,7 @@ static size_t set_search(struct xdhcp_config *cfg, unsigned int n, unsigned int 
 	assert_in_range(n, 1, CFG_MAX_SEARCH);
 	assert_true(labels * (label_len + 1) + sizeof(DOMAIN) <= CFG_NAME_MAX);
 	for (unsigned int i = 0; i < n; i++) {
-		char *p = cfg->search[i];
+		char *p = cfg->subnets[0].search[i];
 
 		for (unsigned int j = 0; j < labels; j++) {
 			memset(p, 'a' + (int)i, label_len);
@@ -1394,9 +1400,9 @@ static size_t set_search(struct xdhcp_config *cfg, unsigned int n, unsigned int 
 			p += label_len + 1;
 		}
 		memcpy(p, DOMAIN, sizeof(DOMAIN));
-		names[i] = cfg->search[i];
+		names[i] = cfg->subnets[0].search[i];
 	}
-	cfg->n_search = n;
+	cfg->subnets[0].n_search = n;
 	len = dhcp_encode_domain_search(names, n, wire, sizeof(wire));
 	assert_true(len > 0);
 	return (size_t)len;
@@ -1435,9 +1441,9 @@ static void test_max_size_1500_allows_large_reply(void **state)
 	assert_true(reply_ip_len(fx) > DHCP_MIN_MAX_MSG_SIZE);
 	assert_true(reply_ip_len(fx) <= 1500);
 	/* The search list arrives whole (split per RFC 3396, rejoined). */
-	for (unsigned int i = 0; i < fx->cfg.n_search; i++)
-		names[i] = fx->cfg.search[i];
-	wlen = dhcp_encode_domain_search(names, fx->cfg.n_search, wire, sizeof(wire));
+	for (unsigned int i = 0; i < fx->cfg.subnets[0].n_search; i++)
+		names[i] = fx->cfg.subnets[0].search[i];
+	wlen = dhcp_encode_domain_search(names, fx->cfg.subnets[0].n_search, wire, sizeof(wire));
 	assert_true(wlen > 255);
 	assert_opt_bytes(&fx->reply, DHCP_OPT_DOMAIN_SEARCH, wire, (size_t)wlen);
 }
@@ -1515,7 +1521,7 @@ static void test_punted_renewal_is_answered(void **state)
 	struct lease *l;
 
 	assert_in_range(set_search(&fx->cfg, 4, 1, 52), 200, 255);
-	assert_int_equal(server_build_template(&fx->srv, &fx->ifc, &t), 0);
+	assert_int_equal(server_build_template(&fx->srv, &fx->ifc, NULL, &t), 0);
 	assert_in_range(t.len, TMPL_FAST_MAX - 2 - sizeof(client_id_a) + 1, TMPL_FAST_MAX);
 
 	/* Without option 61 the engine's ACK fits too. */
@@ -1537,7 +1543,7 @@ static void test_punted_renewal_is_answered(void **state)
 	r.ciaddr = ADDR_A;
 	key_of(&r, &k);
 	assert_int_equal(
-		pool_restore(fx->srv.pool, &k, ADDR_A, T0 + LEASE_TIME * S, LEASE_TIME, &l), 0);
+		pool_restore(fx->srv.subnets[0].pool, &k, ADDR_A, T0 + LEASE_TIME * S, LEASE_TIME, &l), 0);
 	SEND_OK(fx, &r, T0 + 300 * S);
 	check_reply(fx, &(struct want){.type = DHCPACK,
 				       .yiaddr = ADDR_A,
@@ -1849,7 +1855,7 @@ static void test_malformed_and_ignored(void **state)
 		/* Nothing changed. */
 		assert_int_equal(fx->srv.stats.discovers, 0);
 		assert_int_equal(fx->srv.stats.offers, 0);
-		assert_int_equal(fx->srv.pool->n_fresh, RANGE_SIZE);
+		assert_int_equal(fx->srv.subnets[0].pool->n_fresh, RANGE_SIZE);
 		assert_pool(fx, 0, 0, 0, 0);
 		assert_int_equal(fx->n_bound, 0);
 		assert_int_equal(fx->n_ended, 0);
@@ -1947,7 +1953,7 @@ static void test_truncated_messages(void **state)
 		}
 		assert_true(fx->r > 0);
 		assert_int_equal(fx->reply.type, DHCPOFFER);
-		assert_true(pool_in_range(fx->srv.pool, fx->reply.hdr.yiaddr));
+		assert_true(pool_in_range(fx->srv.subnets[0].pool, fx->reply.hdr.yiaddr));
 		n_replies++;
 	}
 	assert_int_equal(n_replies, ARRAY_SIZE(answered));
@@ -2104,7 +2110,7 @@ static void test_build_template(void **state)
 	int head_len;
 
 	memset(&t, 0xa5, sizeof(t));
-	assert_int_equal(server_build_template(&fx->srv, &fx->ifc, &t), 0);
+	assert_int_equal(server_build_template(&fx->srv, &fx->ifc, NULL, &t), 0);
 	assert_in_range(t.len, 1, XDHCP_TMPL_MAX);
 	assert_int_equal(t.flags, 0);
 	assert_int_equal(t.siaddr, 0);
@@ -2143,7 +2149,7 @@ static void test_build_template(void **state)
 
 	/* Options that cannot fit: -ENOSPC. */
 	set_search(&fx->cfg, 8, 3, 48);
-	assert_int_equal(server_build_template(&fx->srv, &fx->ifc, &t), -ENOSPC);
+	assert_int_equal(server_build_template(&fx->srv, &fx->ifc, NULL, &t), -ENOSPC);
 }
 
 int main(void)
