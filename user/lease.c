@@ -121,6 +121,7 @@ static void set_state(struct pool *p, struct lease *l, enum lease_state s, uint6
 	count_state(p, s, +1);
 	if (s == LEASE_FREE) {
 		l->ended_ns = now;
+		l->probed = false; /* unused for a while: probe again before reuse */
 		DL_APPEND(p->free_list, l);
 	}
 	if (s == LEASE_BOUND)

@@ -39,6 +39,7 @@ struct lease {
 	uint32_t addr; /* network order */
 	enum lease_state state;
 	bool was_bound;      /* has been BOUND at least once */
+	bool probed;         /* an ARP probe found the address unused (--conflict-check) */
 	uint64_t expires_ns; /* BOUND: lease end; OFFERED: offer end; DECLINED: quarantine end */
 	uint64_t ended_ns;   /* FREE: when it ended (reuse order) */
 	uint32_t lease_time; /* seconds granted */

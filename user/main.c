@@ -41,6 +41,7 @@
 #include "lease_store.h"
 #include "loader.h"
 #include "log.h"
+#include "probe.h"
 #include "server.h"
 
 #define NS_PER_S      1000000000ULL
@@ -65,10 +66,11 @@ struct daemon {
 	char (*ifnames)[16];
 	struct pending_reply *pending;
 	unsigned int n_pending;
+	struct probe_table *probes; /* --conflict-check only */
 	bool store_dirty;
 	bool stop;
 	uint64_t punts, renew_events;
-	struct log_ratelimit rl_store, rl_send, rl_bad_event;
+	struct log_ratelimit rl_store, rl_send, rl_bad_event, rl_probe;
 };
 
 static uint64_t now_boot(void)
@@ -508,25 +510,61 @@ static void send_pending(struct daemon *d)
 	d->n_pending = 0;
 }
 
-static void handle_punt(struct daemon *d, const struct xdhcp_punt_event *ev, size_t size)
+/* One request through the engine; tries counts conflict probes already
+ * made for it. */
+static void run_frame(struct daemon *d, uint32_t ifindex, const uint8_t *frame, uint32_t len,
+		      unsigned int tries)
 {
 	struct pending_reply *p;
+	uint64_t now = now_boot();
 	int r;
 
+	if (d->n_pending == BATCH_REPLIES)
+		send_pending(d);
+	p = &d->pending[d->n_pending];
+	r = server_handle_frame(&d->srv, ifindex, frame, len, now, p->frame, sizeof(p->frame));
+	if (r > 0) {
+		p->ifindex = ifindex;
+		p->len = (uint32_t)r;
+		d->n_pending++;
+	} else if (r == -EINPROGRESS && d->probes) {
+		struct server_iface *ifc = server_iface_find(&d->srv, ifindex);
+
+		r = ifc ? probe_start(d->probes, ifindex, ifc->mac, d->srv.probe_addr, frame, len,
+				      tries, now)
+			: -ENODEV;
+		if (!r && log_get_level() >= LOG_LVL_DEBUG) {
+			char a[INET_ADDRSTRLEN];
+
+			pr_debug("probing %s on ifindex %u before offering it",
+				 inet_ntop(AF_INET, &d->srv.probe_addr, a, sizeof(a)), ifindex);
+		}
+		if (r && log_ratelimit_ok(&d->rl_probe, now))
+			pr_warn("conflict probe on ifindex %u not started: %s (the client will "
+				"retry)",
+				ifindex, r == -ELOOP ? "too many addresses in use" : strerror(-r));
+	}
+}
+
+static void on_probe_done(void *ctx, struct probe_waiter *w, bool conflict, const uint8_t *mac)
+{
+	struct daemon *d = ctx;
+	char a[INET_ADDRSTRLEN];
+
+	pr_debug("probe of %s: %s", inet_ntop(AF_INET, &w->addr, a, sizeof(a)),
+		 conflict ? "in use" : "no answer, free");
+	if (server_probe_done(&d->srv, w->ifindex, w->addr, conflict, mac, now_boot()))
+		return; /* the offer is gone */
+	run_frame(d, w->ifindex, w->frame, w->len, w->tries + 1);
+}
+
+static void handle_punt(struct daemon *d, const struct xdhcp_punt_event *ev, size_t size)
+{
 	if (size < XDHCP_PUNT_HDR_LEN || ev->len > XDHCP_PUNT_MAX ||
 	    ev->len > size - XDHCP_PUNT_HDR_LEN)
 		return;
 	d->punts++;
-	if (d->n_pending == BATCH_REPLIES)
-		send_pending(d);
-	p = &d->pending[d->n_pending];
-	r = server_handle_frame(&d->srv, ev->hdr.ifindex, ev->data, ev->len, now_boot(), p->frame,
-				sizeof(p->frame));
-	if (r > 0) {
-		p->ifindex = ev->hdr.ifindex;
-		p->len = (uint32_t)r;
-		d->n_pending++;
-	}
+	run_frame(d, ev->hdr.ifindex, ev->data, ev->len, 0);
 }
 
 static void handle_renew(struct daemon *d, const struct xdhcp_renew_event *ev)
@@ -600,13 +638,19 @@ static int run_loop(struct daemon *d)
 
 	while (!d->stop) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(d->epfd, evs, 8, -1);
+		int timeout = d->probes ? probe_timeout_ms(d->probes, now_boot()) : -1;
+		int n = epoll_wait(d->epfd, evs, 8, timeout);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_warn("epoll_wait: %s", strerror(errno));
 			return -errno;
+		}
+		if (d->probes && d->probes->n) {
+			/* Probes whose time is up: the addresses are free. */
+			probe_expire(d->probes, now_boot(), on_probe_done, d);
+			send_pending(d);
 		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
@@ -616,6 +660,9 @@ static int run_loop(struct daemon *d)
 
 				if (r < 0 && r != -EINTR)
 					pr_warn("ring buffer: %s", strerror(-r));
+				send_pending(d);
+			} else if (d->probes && fd == d->probes->fd) {
+				probe_read(d->probes, on_probe_done, d);
 				send_pending(d);
 			} else if (fd == d->timerfd) {
 				uint64_t ticks;
@@ -768,6 +815,18 @@ static int setup_loop(struct daemon *d)
 	if (add_epoll(d->epfd, d->sigfd) || add_epoll(d->epfd, d->timerfd) ||
 	    add_epoll(d->epfd, ring_buffer__epoll_fd(d->rb)))
 		return -errno;
+	if (d->cfg.conflict_check) {
+		int r;
+
+		d->probes = calloc(1, sizeof(*d->probes));
+		if (!d->probes)
+			return -ENOMEM;
+		r = probe_open(d->probes);
+		if (r)
+			return r;
+		if (add_epoll(d->epfd, d->probes->fd))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -788,6 +847,10 @@ static void daemon_fini(struct daemon *d)
 		store_close(d->store);
 	}
 	ring_buffer__free(d->rb);
+	if (d->probes) {
+		probe_close(d->probes);
+		free(d->probes);
+	}
 	loader_close(&d->ld, !d->cfg.keep_pins);
 	server_fini(&d->srv);
 	free(d->srv.ifaces);
@@ -893,7 +956,7 @@ int main(int argc, char **argv)
 		die_usage(err);
 	log_set_level(LOG_LVL_INFO + d.cfg.verbose);
 	libbpf_set_print(libbpf_log);
-	d.rl_store = d.rl_send = d.rl_bad_event =
+	d.rl_store = d.rl_send = d.rl_bad_event = d.rl_probe =
 		(struct log_ratelimit){ .burst = 5, .interval_s = 10 };
 	d.sigfd = d.timerfd = d.pkt_fd = d.epfd = -1;
 

@@ -737,7 +737,39 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 		return r;
 	l->ifindex = c->ifc->ifindex;
 	note_hostname(l, c->req);
+	/* RFC 2131 2.2, 3.1: probe an address before offering it, unless the
+	 * client holds it right now. */
+	if (s->cfg->conflict_check && l->state == LEASE_OFFERED && !l->probed) {
+		s->stats.probes++;
+		s->probe_addr = l->addr;
+		return -EINPROGRESS;
+	}
 	return send_reply(c, key, DHCPOFFER, l->addr, c->sn->cfg->lease_time, NULL);
+}
+
+int server_probe_done(struct server *s, uint32_t ifindex, uint32_t addr, bool conflict,
+		      const uint8_t *holder_mac, uint64_t now)
+{
+	struct server_iface *ifc = server_iface_find(s, ifindex);
+	char a[INET_ADDRSTRLEN];
+	struct lease *l;
+
+	if (!ifc || !ifc->subnet || !ifc->subnet->pool)
+		return -ENOENT;
+	l = pool_find_addr(ifc->subnet->pool, addr);
+	if (!l || l->state != LEASE_OFFERED)
+		return -ENOENT;
+	if (!conflict) {
+		l->probed = true;
+		return 0;
+	}
+	s->stats.conflicts++;
+	pr_warn("address %s is in use on '%s' by %02x:%02x:%02x:%02x:%02x:%02x (ARP): "
+		"quarantined for %u s",
+		inet_ntop(AF_INET, &addr, a, sizeof(a)), ifc->name, holder_mac[0], holder_mac[1],
+		holder_mac[2], holder_mac[3], holder_mac[4], holder_mac[5], s->cfg->decline_time);
+	pool_decline(ifc->subnet->pool, l, now, s->decline_ns);
+	return 0;
 }
 
 static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)

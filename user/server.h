@@ -42,6 +42,7 @@ struct server_stats {
 	uint64_t discovers, offers, requests, acks, naks;
 	uint64_t releases, declines, informs;
 	uint64_t exhausted, other_server, renewals_fast;
+	uint64_t probes, conflicts;
 };
 
 struct server_ops {
@@ -70,6 +71,11 @@ struct server {
 	uint64_t decline_ns;
 	struct server_tmpl *tmpls;
 	uint32_t tmpl_next;
+	/* With --conflict-check, server_handle_frame() returns -EINPROGRESS
+	 * for a DISCOVER whose address must be probed first: probe_addr on
+	 * the request's interface.  The caller probes, reports with
+	 * server_probe_done() and hands the same frame in again. */
+	uint32_t probe_addr;
 };
 
 /* Largest reply: an IPv4 datagram within an Ethernet MTU, in a frame
@@ -113,6 +119,15 @@ int server_lease_template(struct server *s, const struct lease *l, uint32_t *ret
  */
 int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame, size_t len,
 			uint64_t now, uint8_t *out, size_t cap);
+
+/*
+ * The result of an ARP probe of addr on ifindex: a conflict quarantines
+ * the address (like a DECLINE, for --decline-time) and logs who holds it;
+ * otherwise the offer may go.  Returns 0, or -ENOENT when no offer waits
+ * on addr.
+ */
+int server_probe_done(struct server *s, uint32_t ifindex, uint32_t addr, bool conflict,
+		      const uint8_t *holder_mac, uint64_t now);
 
 /* The fast path's ACK options for leases granted on ifc, for reservation
  * resv or none (see struct xdhcp_tmpl).  Returns 0 or -ENOSPC. */
