@@ -23,6 +23,7 @@
 #include "parse.h"
 #include "csum.h"
 #include "reply.h"
+#include "arp.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -334,6 +335,29 @@ static __always_inline int fast_nak(struct xdp_md *ctx, struct dhcp_view *v,
 	return XDP_TX;
 }
 
+/* Not IPv4/UDP to port 67: answer ARP for the server id where the daemon
+ * asked for it, pass everything else. */
+static __always_inline int xdp_arp(struct xdp_md *ctx, void *data, void *data_end)
+{
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct xdhcp_iface *iface;
+	struct xdhcp_stats *st;
+	struct ethhdr *eth;
+	struct arp_ipv4 *a;
+
+	iface = bpf_map_lookup_elem(&xdhcp_ifaces, &ifindex);
+	if (!iface || !(iface->flags & XDHCP_IF_ARP))
+		return XDP_PASS;
+	a = arp_request_for(data, data_end, iface, &eth);
+	if (!a)
+		return XDP_PASS;
+	arp_make_reply(eth, a, iface);
+	st = stats_slot(iface->slot);
+	if (st)
+		stat_inc(st, XDHCP_STAT_ARP_REPLY);
+	return XDP_TX;
+}
+
 SEC("xdp")
 int xdp_dhcp_rx(struct xdp_md *ctx)
 {
@@ -349,7 +373,7 @@ int xdp_dhcp_rx(struct xdp_md *ctx)
 	int act, ret;
 
 	if (parse_frame(data, data_end, &v))
-		return XDP_PASS;
+		return xdp_arp(ctx, data, data_end);
 
 	iface = bpf_map_lookup_elem(&xdhcp_ifaces, &ifindex);
 	st = stats_slot(iface ? iface->slot : 0);

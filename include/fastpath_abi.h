@@ -86,6 +86,7 @@ _Static_assert(sizeof(struct xdhcp_lease) == 40, "lease value layout");
 
 enum xdhcp_iface_flags {
 	XDHCP_IF_FASTPATH = 1 << 0, /* answer renewals in XDP (else punt all) */
+	XDHCP_IF_ARP = 1 << 1,      /* answer ARP for server_ip (the interface lacks it) */
 };
 
 struct xdhcp_iface {
@@ -136,6 +137,7 @@ enum xdhcp_stat {
 	XDHCP_STAT_NOT_SERVED,    /* interface not configured: passed */
 	XDHCP_STAT_NO_ROOM,       /* reply did not fit in the frame: punted */
 	XDHCP_STAT_EVENT_DROP,    /* renewal records lost: ring buffer full */
+	XDHCP_STAT_ARP_REPLY,     /* ARP requests for the server id answered */
 	XDHCP_STAT_MAX,
 };
 

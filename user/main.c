@@ -781,6 +781,10 @@ static int publish_interfaces(struct daemon *d)
 		v.pool = s->subnet->index;
 		v.slot = s->slot;
 		v.flags = d->cfg.no_fastpath || t.len == 0 ? 0 : XDHCP_IF_FASTPATH;
+		/* A tap without the server id's address: nobody else answers
+		 * ARP for it, and unicast renewals need it. */
+		if (d->infos[i].addr != s->server_id)
+			v.flags |= XDHCP_IF_ARP;
 		memcpy(v.mac, s->mac, 6);
 		r = loader_iface_put(&d->ld, s->ifindex, &v);
 		if (r)

@@ -1336,6 +1336,61 @@ static void test_pass_table(void **state)
 	assert_int_equal(drain(fx), 0);
 }
 
+/* An ARP request (RFC 826) from the client, for tpa, from spa. */
+static size_t mk_arp_request(uint8_t *frame, uint32_t spa, uint32_t tpa)
+{
+	uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 1};
+
+	memcpy(arp + 8, cl_mac, 6);
+	memcpy(arp + 14, &spa, 4);
+	memcpy(arp + 24, &tpa, 4);
+	return (size_t)pkt_ether(frame, PKT_FRAME_MAX, bcast_mac, cl_mac, 0x0806, arp, sizeof(arp));
+}
+
+/* With XDHCP_IF_ARP (a tap without the server id's address), ARP requests
+ * for the server id are answered in place; anything else passes. */
+static void test_arp_responder(void **state)
+{
+	uint64_t want[XDHCP_STAT_MAX] = {[XDHCP_STAT_ARP_REPLY] = 1};
+	static const uint64_t zero[XDHCP_STAT_MAX];
+	struct fx *fx = *state;
+	uint8_t in[PKT_FRAME_MAX], want_out[PKT_FRAME_MAX];
+	uint32_t spa = LEASE_IP, sip = SERVER_IP;
+	size_t len;
+
+	/* Without the flag: passed to the kernel untouched. */
+	len = mk_arp_request(in, spa, SERVER_IP);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_PASS);
+	assert_memory_equal(fx->out, in, len);
+
+	seed_iface(fx, IFINDEX, XDHCP_IF_FASTPATH | XDHCP_IF_ARP);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_TX);
+	assert_int_equal(fx->out_len, len);
+	/* The expected reply, field by field. */
+	memcpy(want_out, in, len);
+	memcpy(want_out, cl_mac, 6);                /* eth dst: the asker */
+	memcpy(want_out + 6, if_mac, 6);            /* eth src: the interface */
+	want_out[PKT_ETH_HLEN + 7] = 2;             /* op: reply */
+	memcpy(want_out + PKT_ETH_HLEN + 8, if_mac, 6);  /* sha */
+	memcpy(want_out + PKT_ETH_HLEN + 14, &sip, 4);   /* spa: server id */
+	memcpy(want_out + PKT_ETH_HLEN + 18, cl_mac, 6); /* tha */
+	memcpy(want_out + PKT_ETH_HLEN + 24, &spa, 4);   /* tpa */
+	assert_memory_equal(fx->out, want_out, len);
+	assert_stats(fx, SLOT, want);
+
+	/* Another address, or an announcement of the server id: passed. */
+	len = mk_arp_request(in, spa, OTHER_IP);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_PASS);
+	len = mk_arp_request(in, SERVER_IP, SERVER_IP);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_PASS);
+	assert_stats(fx, SLOT, want);
+	assert_stats(fx, 0, zero);
+}
+
 static void test_unserved_iface(void **state)
 {
 	uint64_t want0[XDHCP_STAT_MAX] = {[XDHCP_STAT_RX] = 1, [XDHCP_STAT_NOT_SERVED] = 1};
@@ -1607,6 +1662,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ring_full, setup_small_ring, teardown),
 		cmocka_unit_test_setup_teardown(test_pass_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unserved_iface, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_responder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_renewal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_option_byte_flips, setup, teardown),
