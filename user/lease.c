@@ -390,6 +390,25 @@ int pool_restore(struct pool *p, const struct xdhcp_lease_key *key, uint32_t add
 	return bind_at(p, key, addr, 0, expires_ns, lease_time, ret_lease);
 }
 
+int pool_adopt(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
+	       enum lease_state state, uint64_t expires_ns, uint32_t lease_time,
+	       struct lease **ret_lease)
+{
+	struct lease *l;
+
+	if (pool_find_addr(p, addr) || (key && pool_find_key(p, key)))
+		return -EADDRINUSE;
+	l = lease_new(p, key, addr);
+	if (!l)
+		return -ENOMEM;
+	set_state(p, l, state, expires_ns);
+	l->expires_ns = expires_ns;
+	l->lease_time = lease_time;
+	l->was_bound = state == LEASE_BOUND || state == LEASE_FREE;
+	*ret_lease = l;
+	return 0;
+}
+
 void pool_release(struct pool *p, struct lease *l, uint64_t now)
 {
 	if (l->state == LEASE_OFFERED && !l->was_bound) {

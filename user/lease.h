@@ -127,6 +127,17 @@ int pool_bind(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr, 
 int pool_restore(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
 		 uint64_t expires_ns, uint32_t lease_time, struct lease **ret_lease);
 
+/*
+ * Take over a record as it stands (a configuration reload): no range or
+ * reservation checks, so a lease outside a shrunk range, or at an address
+ * reserved since, lives on until it ends.  key NULL with LEASE_DECLINED is
+ * a quarantine.  Returns 0, -EADDRINUSE when addr or key already has a
+ * record, -ENOMEM.
+ */
+int pool_adopt(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
+	       enum lease_state state, uint64_t expires_ns, uint32_t lease_time,
+	       struct lease **ret_lease);
+
 /* End a lease: BOUND/OFFERED become FREE (kept for stickiness). */
 void pool_release(struct pool *p, struct lease *l, uint64_t now);
 

@@ -336,9 +336,19 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 		if (!r)
 			pr_info("serving through XDP program %u attached by another loader",
 				adopt_id);
-		return r;
+	} else {
+		r = load_skeleton(ld, err, errlen);
 	}
-	return load_skeleton(ld, err, errlen);
+	if (!r) {
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(ld->prog_fd, &info, &len))
+			return set_err(err, errlen, -errno, "cannot inspect the XDP program");
+		ld->prog_id = info.id;
+	}
+	return r;
 }
 
 const char *loader_mode_name(uint32_t mode)
@@ -364,8 +374,12 @@ static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_m
 	int fd = -1;
 
 	if (bpf_xdp_query_id((int)li->ifindex, 0, &id) == 0 && id) {
-		/* Already running the adopted program. */
-		goto query;
+		if (id == ld->prog_id)
+			goto query; /* already running our (adopted) program */
+		return set_err(err, errlen, -EBUSY,
+			       "interface '%s' already has another XDP program (id %u); remove "
+			       "it first (ip link set dev %s xdp off)",
+			       li->name, id, li->name);
 	}
 	if (mode != CFG_XDP_GENERIC) {
 		LIBBPF_OPTS(bpf_link_create_opts, o, .flags = XDP_FLAGS_DRV_MODE);
@@ -392,6 +406,49 @@ query:
 	pr_info("serving '%s' (ifindex %u) with XDP in %s mode", li->name, li->ifindex,
 		loader_mode_name(li->mode));
 	return 0;
+}
+
+int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name,
+		     enum cfg_xdp_mode mode, char *err, size_t errlen)
+{
+	struct loader_iface *grown;
+	uint32_t id = 0;
+	int r;
+
+	for (unsigned int i = 0; i < ld->n_ifs; i++)
+		if (ld->ifs[i].ifindex == ifindex)
+			return 0;
+	r = query_prog(ifindex, name, &id, err, errlen);
+	if (r)
+		return r;
+	grown = realloc(ld->ifs, (ld->n_ifs + 1) * sizeof(*grown));
+	if (!grown)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	ld->ifs = grown;
+	memset(&ld->ifs[ld->n_ifs], 0, sizeof(ld->ifs[0]));
+	ld->ifs[ld->n_ifs].ifindex = ifindex;
+	ld->ifs[ld->n_ifs].link_fd = -1;
+	snprintf(ld->ifs[ld->n_ifs].name, sizeof(ld->ifs[0].name), "%s", name);
+	r = attach_one(ld, &ld->ifs[ld->n_ifs], mode, err, errlen);
+	if (r)
+		return r;
+	ld->n_ifs++;
+	return 0;
+}
+
+void loader_remove_iface(struct loader *ld, uint32_t ifindex)
+{
+	for (unsigned int i = 0; i < ld->n_ifs; i++) {
+		if (ld->ifs[i].ifindex != ifindex)
+			continue;
+		(void)bpf_map_delete_elem(ld->ifaces_fd, &ifindex);
+		if (ld->ifs[i].link_fd >= 0)
+			close(ld->ifs[i].link_fd);
+		pr_info("stopped serving '%s' (ifindex %u)", ld->ifs[i].name, ifindex);
+		memmove(&ld->ifs[i], &ld->ifs[i + 1], (ld->n_ifs - i - 1) * sizeof(ld->ifs[0]));
+		ld->n_ifs--;
+		return;
+	}
 }
 
 int loader_attach_all(struct loader *ld, enum cfg_xdp_mode mode, char *err, size_t errlen)

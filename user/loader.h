@@ -26,6 +26,7 @@ struct loader_iface {
 struct loader {
 	struct xdhcp *skel; /* NULL when adopting a foreign-loaded program */
 	int prog_fd;
+	uint32_t prog_id;
 	int leases_fd, ifaces_fd, tmpl_fd, stats_fd, events_fd;
 	bool adopted;
 	bool pinned; /* we created the pins */
@@ -48,6 +49,14 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 /* Attach to every interface (skipping ones already running the adopted
  * program).  Returns 0 or a negative errno with err set. */
 int loader_attach_all(struct loader *ld, enum cfg_xdp_mode mode, char *err, size_t errlen);
+
+/* Serve one more interface (reload): checks as at start, then attach.
+ * Returns 0 or a negative errno with err set. */
+int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name,
+		     enum cfg_xdp_mode mode, char *err, size_t errlen);
+
+/* Stop serving an interface: detach our link, drop its map entry. */
+void loader_remove_iface(struct loader *ld, uint32_t ifindex);
 
 /* Detach what we attached, close everything; unpin when asked. */
 void loader_close(struct loader *ld, bool unpin);

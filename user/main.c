@@ -61,7 +61,10 @@ struct daemon {
 	struct lease_store *store;
 	struct ring_buffer *rb;
 	int sigfd, timerfd, pkt_fd, epfd;
-	struct iface_info *infos;
+	struct iface_info *infos; /* per interface, in configuration order */
+	int *lock_fds;            /* likewise */
+	int argc;
+	char **argv;
 	uint32_t *ifindexes;
 	char (*ifnames)[16];
 	struct pending_reply *pending;
@@ -152,22 +155,23 @@ static int iface_lookup(const char *name, struct iface_info *ret, char *err, siz
 }
 
 /* One lock file per interface under the run directory, so a second daemon
- * on the same interface stops with a clear error. */
-static int lock_iface(const struct xdhcp_config *cfg, const char *name)
+ * on the same interface stops with a clear error.  Returns the locked fd,
+ * or -EBUSY / a negative errno with err set. */
+static int lock_iface(const struct xdhcp_config *cfg, const char *name, char *err, size_t errlen)
 {
 	char path[CFG_PATH_MAX + 32];
 	int fd;
 
 	if (mkdir(cfg->run_dir, 0700) && errno != EEXIST) {
-		fprintf(stderr, "xdhcpd: cannot create run directory '%s': %s\n", cfg->run_dir,
-			strerror(errno));
-		exit(1);
+		snprintf(err, errlen, "cannot create run directory '%.512s': %s", cfg->run_dir,
+			 strerror(errno));
+		return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/%s.lock", cfg->run_dir, name);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "xdhcpd: cannot open lock '%s': %s\n", path, strerror(errno));
-		exit(1);
+		snprintf(err, errlen, "cannot open lock '%.512s': %s", path, strerror(errno));
+		return -errno;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		char pid[32] = "";
@@ -175,9 +179,10 @@ static int lock_iface(const struct xdhcp_config *cfg, const char *name)
 
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		fprintf(stderr, "xdhcpd: interface '%s' is already served by another xdhcpd%s%s%s\n",
-			name, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
-		exit(EXIT_USAGE);
+		snprintf(err, errlen, "interface '%s' is already served by another xdhcpd%s%s%s",
+			 name, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+		close(fd);
+		return -EBUSY;
 	}
 	if (ftruncate(fd, 0) == 0)
 		dprintf(fd, "%d\n", (int)getpid());
@@ -477,6 +482,8 @@ static void reconcile_map(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* The event loop */
 
+static void daemon_reload(struct daemon *d);
+
 static void send_pending(struct daemon *d)
 {
 	if (d->store_dirty) {
@@ -675,8 +682,8 @@ static int run_loop(struct daemon *d)
 				if (read(d->sigfd, &si, sizeof(si)) != sizeof(si))
 					continue;
 				if (si.ssi_signo == SIGHUP) {
-					pr_info("SIGHUP: configuration reload is not supported yet; "
-						"restart to apply changes");
+					daemon_reload(d);
+					send_pending(d);
 					continue;
 				}
 				pr_info("signal %u: shutting down", si.ssi_signo);
@@ -690,14 +697,14 @@ static int run_loop(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* Start-up */
 
-static void resolve_config(struct daemon *d, struct iface_info *infos)
+/* Look up the interfaces, fill in netmasks, validate.  Returns 0 or
+ * -EINVAL with err set. */
+static int resolve_config(struct xdhcp_config *cfg, struct iface_info *infos, char *err,
+			  size_t errlen)
 {
-	struct xdhcp_config *cfg = &d->cfg;
-	char err[512];
-
 	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
-		if (iface_lookup(cfg->ifnames[i], &infos[i], err, sizeof(err)))
-			die_usage(err);
+		if (iface_lookup(cfg->ifnames[i], &infos[i], err, errlen))
+			return -EINVAL;
 	/* Netmask of each subnet: given, else the prefix of one of its
 	 * interfaces that holds the range, else /24 around the range. */
 	for (unsigned int s = 0; s < cfg->n_subnets; s++) {
@@ -712,45 +719,65 @@ static void resolve_config(struct daemon *d, struct iface_info *infos)
 		if (!sn->netmask)
 			sn->netmask = htonl(0xffffff00);
 	}
-	if (config_validate(cfg, err, sizeof(err)))
-		die_usage(err);
+	if (config_validate(cfg, err, errlen))
+		return -EINVAL;
 	for (unsigned int s = 0; s < cfg->n_subnets; s++) {
 		const struct cfg_subnet *sn = &cfg->subnets[s];
 
 		if (sn->range_start && ntohl(sn->range_end) - ntohl(sn->range_start) >= POOL_MAX_SIZE) {
-			snprintf(err, sizeof(err), "range: more than %u addresses", POOL_MAX_SIZE);
-			die_usage(err);
+			snprintf(err, errlen, "range: more than %u addresses", POOL_MAX_SIZE);
+			return -EINVAL;
 		}
 	}
 	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
 		if (cfg->subnets[cfg->iface_subnet[i]].server_id || infos[i].addr)
 			continue;
-		snprintf(err, sizeof(err),
+		snprintf(err, errlen,
 			 "interface '%s' has no IPv4 address: give --server-id (replies are "
 			 "built at layer 2, the interface needs no address)",
 			 cfg->ifnames[i]);
-		die_usage(err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A stats/template slot for an interface: the one it had before a reload
+ * (its counters carry on), else the lowest one free. */
+static uint32_t pick_slot(const struct server *old, const struct server *srv, unsigned int n,
+			  const char *name)
+{
+	for (unsigned int i = 0; old && i < old->n_ifaces; i++)
+		if (!strcmp(old->ifaces[i].name, name))
+			return old->ifaces[i].slot;
+	for (uint32_t slot = 1;; slot++) {
+		bool used = false;
+
+		for (unsigned int i = 0; i < n && !used; i++)
+			used = srv->ifaces[i].slot == slot;
+		for (unsigned int i = 0; old && i < old->n_ifaces && !used; i++)
+			used = old->ifaces[i].slot == slot;
+		if (!used)
+			return slot;
 	}
 }
 
-static int setup_interfaces(struct daemon *d, const struct iface_info *infos)
+static int setup_interfaces(struct server *srv, const struct xdhcp_config *cfg,
+			    const struct iface_info *infos, const struct server *old)
 {
-	struct xdhcp_config *cfg = &d->cfg;
-
-	d->srv.ifaces = calloc(cfg->n_ifaces, sizeof(*d->srv.ifaces));
-	if (!d->srv.ifaces)
+	srv->ifaces = calloc(cfg->n_ifaces, sizeof(*srv->ifaces));
+	if (!srv->ifaces)
 		return -ENOMEM;
-	d->srv.n_ifaces = cfg->n_ifaces;
 	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
-		struct server_iface *s = &d->srv.ifaces[i];
-		struct server_subnet *sn = &d->srv.subnets[cfg->iface_subnet[i]];
+		struct server_iface *s = &srv->ifaces[i];
+		struct server_subnet *sn = &srv->subnets[cfg->iface_subnet[i]];
 
 		s->ifindex = infos[i].ifindex;
 		snprintf(s->name, sizeof(s->name), "%s", cfg->ifnames[i]);
 		memcpy(s->mac, infos[i].mac, 6);
 		s->server_id = sn->cfg->server_id ? sn->cfg->server_id : infos[i].addr;
-		s->slot = i + 1;
+		s->slot = pick_slot(old, srv, i, s->name);
 		s->subnet = sn;
+		srv->n_ifaces = i + 1;
 		if (sn->pool && pool_exclude(sn->pool, s->server_id))
 			return -ENOMEM;
 	}
@@ -844,6 +871,238 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* ------------------------------------------------------------------ */
+/* SIGHUP: reload the configuration */
+
+static bool has_iface(const struct xdhcp_config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
+		if (!strcmp(cfg->ifnames[i], name))
+			return true;
+	return false;
+}
+
+/* Settings that only a restart can change keep their running values. */
+static void keep_fixed_settings(const struct xdhcp_config *old, struct xdhcp_config *nc)
+{
+	if (strcmp(old->lease_file, nc->lease_file) || strcmp(old->pin_dir, nc->pin_dir) ||
+	    strcmp(old->run_dir, nc->run_dir) || old->xdp_mode != nc->xdp_mode ||
+	    old->conflict_check != nc->conflict_check)
+		pr_warn("reload: lease-file, pin-dir, run-dir, xdp-mode and conflict-check change "
+			"only on restart; keeping the running values");
+	memcpy(nc->lease_file, old->lease_file, sizeof(nc->lease_file));
+	memcpy(nc->pin_dir, old->pin_dir, sizeof(nc->pin_dir));
+	memcpy(nc->run_dir, old->run_dir, sizeof(nc->run_dir));
+	nc->xdp_mode = old->xdp_mode;
+	nc->conflict_check = old->conflict_check;
+}
+
+/* Carry every lease of the running pools into the new server's: bound and
+ * remembered leases and quarantines, each into the subnet that holds its
+ * address, as they stand (outside a shrunk range or at an address reserved
+ * since, they live on until they end).  Offers are dropped: clients repeat
+ * a DISCOVER.  Returns the number of bound leases that no subnet holds any
+ * more. */
+static unsigned int migrate_leases(struct server *old, struct server *ns)
+{
+	unsigned int orphans = 0;
+	char a[INET_ADDRSTRLEN];
+
+	for (unsigned int i = 0; i < old->n_subnets; i++) {
+		struct pool *op = old->subnets[i].pool;
+		struct lease *l, *tmp, *nl;
+
+		if (!op)
+			continue;
+		HASH_ITER(hh_addr, op->by_addr, l, tmp)
+		{
+			struct server_subnet *sn = server_subnet_of(ns, l->addr);
+			struct xdhcp_lease_key key = l->key;
+
+			if (l->state == LEASE_OFFERED || (l->state == LEASE_DECLINED && !l->key.kind &&
+							  l->expires_ns == UINT64_MAX))
+				continue; /* offers; exclusions are made anew */
+			if (!sn) {
+				if (l->state == LEASE_BOUND) {
+					orphans++;
+					pr_warn("reload: lease of %s is in no configured subnet any "
+						"more: forgotten",
+						inet_ntop(AF_INET, &l->addr, a, sizeof(a)));
+				}
+				continue;
+			}
+			key.pool = sn->index;
+			if (pool_adopt(sn->pool, l->key.kind ? &key : NULL, l->addr, l->state,
+				       l->expires_ns, l->lease_time, &nl))
+				continue;
+			nl->ifindex = l->ifindex;
+			nl->ended_ns = l->ended_ns;
+			nl->probed = l->probed;
+			memcpy(nl->hostname, l->hostname, sizeof(nl->hostname));
+			if (!server_iface_find(ns, nl->ifindex)) {
+				for (unsigned int k = 0; k < ns->n_ifaces; k++)
+					if (ns->ifaces[k].subnet == sn)
+						nl->ifindex = ns->ifaces[k].ifindex;
+			}
+		}
+	}
+	return orphans;
+}
+
+/* Rewrite the lease map from the pools: entries first, then drop those no
+ * bound lease has any more (subnet indexes and templates may have moved). */
+static void rewrite_lease_map(struct daemon *d)
+{
+	struct xdhcp_lease_key key, next, *prev = NULL;
+	struct lease *l, *tmp;
+
+	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
+		if (!d->srv.subnets[i].pool)
+			continue;
+		HASH_ITER(hh_addr, d->srv.subnets[i].pool->by_addr, l, tmp)
+		{
+			if (l->state == LEASE_BOUND)
+				map_put(d, l);
+		}
+	}
+	while (bpf_map_get_next_key(d->ld.leases_fd, prev, &next) == 0) {
+		struct pool *p = pool_of_key(d, &next);
+
+		l = p ? pool_find_key(p, &next) : NULL;
+		if (!l || l->state != LEASE_BOUND || !server_key_in_fastpath(&l->key)) {
+			/* Deleted: go on from the same predecessor. */
+			(void)loader_lease_del(&d->ld, &next);
+			continue;
+		}
+		key = next;
+		prev = &key;
+	}
+}
+
+/*
+ * SIGHUP: read the command line and config files again.  A configuration
+ * that does not parse, validate or attach is rejected with its error and
+ * the running one carries on.  Otherwise interfaces are added and removed,
+ * reply options and templates rewritten, and leases carried over.
+ */
+static void daemon_reload(struct daemon *d)
+{
+	struct xdhcp_config nc;
+	struct server ns, old;
+	struct iface_info *infos = NULL;
+	int *locks = NULL;
+	unsigned int orphans, added = 0, removed = 0;
+	char err[1024];
+	bool ok = false;
+	int r;
+
+	if (config_init(&nc)) {
+		pr_warn("reload: out of memory; keeping the running configuration");
+		return;
+	}
+	memset(&ns, 0, sizeof(ns));
+	r = config_parse_args(&nc, d->argc, d->argv, err, sizeof(err));
+	if (r) {
+		if (r == 1)
+			snprintf(err, sizeof(err), "--help on the command line");
+		goto out;
+	}
+	keep_fixed_settings(&d->cfg, &nc);
+	infos = calloc(CFG_MAX_IFACES, sizeof(*infos));
+	locks = malloc(CFG_MAX_IFACES * sizeof(*locks));
+	if (!infos || !locks) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto out;
+	}
+	for (unsigned int i = 0; i < CFG_MAX_IFACES; i++)
+		locks[i] = -1;
+	if (!nc.n_ifaces) {
+		snprintf(err, sizeof(err), "no --interface given");
+		goto out;
+	}
+	if (resolve_config(&nc, infos, err, sizeof(err)) ||
+	    server_init(&ns, &nc, err, sizeof(err)))
+		goto out;
+	if (setup_interfaces(&ns, &nc, infos, &d->srv)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto out;
+	}
+	/* Locks: the running ones move over, new interfaces take theirs. */
+	for (unsigned int i = 0; i < nc.n_ifaces; i++) {
+		for (unsigned int k = 0; k < d->cfg.n_ifaces; k++) {
+			if (!strcmp(d->cfg.ifnames[k], nc.ifnames[i])) {
+				locks[i] = d->lock_fds[k];
+				break;
+			}
+		}
+		if (locks[i] < 0) {
+			locks[i] = lock_iface(&nc, nc.ifnames[i], err, sizeof(err));
+			if (locks[i] < 0)
+				goto out;
+		}
+	}
+	/* New interfaces get the program; a failure undoes the additions. */
+	for (unsigned int i = 0; i < nc.n_ifaces; i++) {
+		if (has_iface(&d->cfg, nc.ifnames[i]))
+			continue;
+		r = loader_add_iface(&d->ld, infos[i].ifindex, nc.ifnames[i], nc.xdp_mode, err,
+				     sizeof(err));
+		if (r) {
+			for (unsigned int k = 0; k < i; k++)
+				if (!has_iface(&d->cfg, nc.ifnames[k]))
+					loader_remove_iface(&d->ld, infos[k].ifindex);
+			goto out;
+		}
+		added++;
+	}
+	ok = true;
+	orphans = migrate_leases(&d->srv, &ns);
+	for (unsigned int k = 0; k < d->cfg.n_ifaces; k++) {
+		if (has_iface(&nc, d->cfg.ifnames[k]))
+			continue;
+		loader_remove_iface(&d->ld, d->infos[k].ifindex);
+		close(d->lock_fds[k]);
+		removed++;
+	}
+	/* Switch.  The new server points into nc's heap data, which moves
+	 * into d->cfg unchanged; only the top-level pointer needs fixing. */
+	old = d->srv;
+	ns.ops = old.ops;
+	ns.ops_ctx = old.ops_ctx;
+	ns.stats = old.stats;
+	config_free(&d->cfg);
+	d->cfg = nc;
+	memset(&nc, 0, sizeof(nc));
+	ns.cfg = &d->cfg;
+	d->srv = ns;
+	memset(&ns, 0, sizeof(ns));
+	memcpy(d->infos, infos, CFG_MAX_IFACES * sizeof(*infos));
+	memcpy(d->lock_fds, locks, CFG_MAX_IFACES * sizeof(*locks));
+	server_fini(&old);
+	free(old.ifaces);
+	r = publish_interfaces(d);
+	if (r)
+		pr_warn("reload: cannot write interface configuration to the maps: %s",
+			strerror(-r));
+	rewrite_lease_map(d);
+	(void)compact_store(d);
+	pr_info("reloaded: %u interface(s) (%u added, %u removed), %u subnet(s)%s",
+		d->cfg.n_ifaces, added, removed, d->cfg.n_subnets,
+		orphans ? "; some leases left every subnet" : "");
+out:
+	if (!ok) {
+		pr_warn("reload rejected: %s; the running configuration stays", err);
+		for (unsigned int i = 0; locks && i < nc.n_ifaces; i++)
+			if (locks[i] >= 0 && !has_iface(&d->cfg, nc.ifnames[i]))
+				close(locks[i]);
+	}
+	server_fini(&ns);
+	free(ns.ifaces);
+	config_free(&nc);
+	free(infos);
+	free(locks);
+}
+
 static void daemon_fini(struct daemon *d)
 {
 	if (d->store) {
@@ -862,6 +1121,10 @@ static void daemon_fini(struct daemon *d)
 	free(d->infos);
 	free(d->ifindexes);
 	free(d->ifnames);
+	for (unsigned int i = 0; d->lock_fds && i < CFG_MAX_IFACES; i++)
+		if (d->lock_fds[i] >= 0)
+			close(d->lock_fds[i]);
+	free(d->lock_fds);
 	config_free(&d->cfg);
 	int fds[] = { d->sigfd, d->timerfd, d->pkt_fd, d->epfd };
 
@@ -876,20 +1139,30 @@ static int daemon_start(struct daemon *d)
 	char err[1024];
 	int r;
 
+	d->lock_fds = malloc(CFG_MAX_IFACES * sizeof(*d->lock_fds));
+	for (unsigned int i = 0; d->lock_fds && i < CFG_MAX_IFACES; i++)
+		d->lock_fds[i] = -1;
 	d->infos = calloc(CFG_MAX_IFACES, sizeof(*d->infos));
 	d->ifindexes = calloc(CFG_MAX_IFACES, sizeof(*d->ifindexes));
 	d->ifnames = calloc(CFG_MAX_IFACES, sizeof(*d->ifnames));
 	d->pending = calloc(BATCH_REPLIES, sizeof(*d->pending));
-	if (!d->infos || !d->ifindexes || !d->ifnames || !d->pending)
+	if (!d->lock_fds || !d->infos || !d->ifindexes || !d->ifnames || !d->pending)
 		die_usage("out of memory");
 	if (!d->cfg.n_ifaces)
 		die_usage("no --interface given (see --help)");
-	resolve_config(d, d->infos);
+	if (resolve_config(&d->cfg, d->infos, err, sizeof(err)))
+		die_usage(err);
 	if (!has_privilege())
 		die_usage("missing privilege: run as root (needs CAP_BPF, CAP_NET_ADMIN, "
 			  "CAP_NET_RAW)");
 	for (unsigned int i = 0; i < d->cfg.n_ifaces; i++) {
-		(void)lock_iface(&d->cfg, d->cfg.ifnames[i]);
+		d->lock_fds[i] = lock_iface(&d->cfg, d->cfg.ifnames[i], err, sizeof(err));
+		if (d->lock_fds[i] == -EBUSY)
+			die_usage(err);
+		if (d->lock_fds[i] < 0) {
+			fprintf(stderr, "xdhcpd: %s\n", err);
+			return 1;
+		}
 		d->ifindexes[i] = d->infos[i].ifindex;
 		snprintf(d->ifnames[i], 16, "%s", d->cfg.ifnames[i]);
 	}
@@ -898,7 +1171,7 @@ static int daemon_start(struct daemon *d)
 		die_usage(err);
 	d->srv.ops = (struct server_ops){ on_lease_bound, on_lease_ended, on_template_put };
 	d->srv.ops_ctx = d;
-	if (setup_interfaces(d, d->infos))
+	if (setup_interfaces(&d->srv, &d->cfg, d->infos, NULL))
 		die_usage("out of memory");
 
 	r = store_open(d->cfg.lease_file, &d->store);
@@ -963,6 +1236,8 @@ int main(int argc, char **argv)
 	d.rl_store = d.rl_send = d.rl_bad_event = d.rl_probe =
 		(struct log_ratelimit){ .burst = 5, .interval_s = 10 };
 	d.sigfd = d.timerfd = d.pkt_fd = d.epfd = -1;
+	d.argc = argc;
+	d.argv = argv;
 
 	r = daemon_start(&d);
 	if (r == 0) {
