@@ -128,6 +128,16 @@ static int parse_ip_list(const char *key, const char *val, uint32_t *out, unsign
 	return 0;
 }
 
+static int check_host_name(const char *val)
+{
+	uint8_t wire[CFG_NAME_MAX + 2];
+
+	for (const char *p = val; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return -EINVAL;
+	return dhcp_encode_dns_name(val, wire, sizeof(wire)) < 0 ? -EINVAL : 0;
+}
+
 static int check_dns_name(const char *val)
 {
 	uint8_t wire[CFG_NAME_MAX + 2];
@@ -147,8 +157,10 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 			s++;
 		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) || n >= cap)
 			return -EINVAL;
-		hi = isdigit((unsigned char)s[0]) ? s[0] - '0' : tolower((unsigned char)s[0]) - 'a' + 10;
-		lo = isdigit((unsigned char)s[1]) ? s[1] - '0' : tolower((unsigned char)s[1]) - 'a' + 10;
+		hi = isdigit((unsigned char)s[0]) ? s[0] - '0'
+						  : tolower((unsigned char)s[0]) - 'a' + 10;
+		lo = isdigit((unsigned char)s[1]) ? s[1] - '0'
+						  : tolower((unsigned char)s[1]) - 'a' + 10;
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		s += 2;
 	}
@@ -221,8 +233,8 @@ static int opt_server_id(struct xdhcp_config *cfg, struct cfg_subnet *sn, const 
 	return 0;
 }
 
-static int opt_netmask(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		       char *err, size_t errlen)
+static int opt_netmask(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		       size_t errlen)
 {
 	uint32_t m, h;
 
@@ -237,8 +249,8 @@ static int opt_netmask(struct xdhcp_config *cfg, struct cfg_subnet *sn, const ch
 	return 0;
 }
 
-static int opt_router(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		      char *err, size_t errlen)
+static int opt_router(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		      size_t errlen)
 {
 	(void)cfg;
 	return parse_ip_list("router", val, sn->routers, &sn->n_routers, CFG_MAX_ADDRS, err,
@@ -264,8 +276,8 @@ static int opt_lease_time(struct xdhcp_config *cfg, struct cfg_subnet *sn, const
 	return 0;
 }
 
-static int opt_hostname(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-			char *err, size_t errlen)
+static int opt_hostname(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+			size_t errlen)
 {
 	(void)cfg;
 	if (!*val || strlen(val) >= sizeof(sn->hostname) || check_dns_name(val))
@@ -274,8 +286,8 @@ static int opt_hostname(struct xdhcp_config *cfg, struct cfg_subnet *sn, const c
 	return 0;
 }
 
-static int opt_domain(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		      char *err, size_t errlen)
+static int opt_domain(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		      size_t errlen)
 {
 	(void)cfg;
 	if (strlen(val) >= sizeof(sn->domain) || check_dns_name(val))
@@ -284,8 +296,8 @@ static int opt_domain(struct xdhcp_config *cfg, struct cfg_subnet *sn, const cha
 	return 0;
 }
 
-static int opt_search(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		      char *err, size_t errlen)
+static int opt_search(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		      size_t errlen)
 {
 	char buf[CFG_MAX_SEARCH * CFG_NAME_MAX], *fields[CFG_MAX_SEARCH];
 	int nf;
@@ -410,8 +422,8 @@ static const char *option_owner(unsigned int code)
  * list of IPv4 addresses, or else a string (surrounding double quotes are
  * removed).  Repeating a code replaces its value.
  */
-static int opt_option(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		      char *err, size_t errlen)
+static int opt_option(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		      size_t errlen)
 {
 	struct cfg_dhcp_option o;
 	const char *comma = strchr(val, ','), *v;
@@ -438,7 +450,8 @@ static int opt_option(struct xdhcp_config *cfg, struct cfg_subnet *sn, const cha
 		v++;
 	if (!strncmp(v, "hex:", 4)) {
 		if (parse_hex(v + 4, o.data, sizeof(o.data), &len))
-			return set_err(err, errlen, "option %u: '%s' is not hex bytes", code, v + 4);
+			return set_err(err, errlen, "option %u: '%s' is not hex bytes", code,
+				       v + 4);
 	} else {
 		bool all_ip = true;
 
@@ -462,8 +475,8 @@ static int opt_option(struct xdhcp_config *cfg, struct cfg_subnet *sn, const cha
 				len -= 2;
 			}
 			if (len > sizeof(o.data))
-				return set_err(err, errlen, "option %u: value longer than 255 bytes",
-					       code);
+				return set_err(err, errlen,
+					       "option %u: value longer than 255 bytes", code);
 			memcpy(o.data, v, len);
 		}
 	}
@@ -519,9 +532,8 @@ static int parse_static(struct cfg_subnet *sn, const char *key, bool by_id, cons
 	memset(&st, 0, sizeof(st));
 	if (by_id) {
 		if (parse_hex(f[0], st.id, sizeof(st.id), &len))
-			return set_err(err, errlen,
-				       "%s: client id '%s' is not 1..%d hex bytes", key, f[0],
-				       XDHCP_CLIENT_ID_MAX);
+			return set_err(err, errlen, "%s: client id '%s' is not 1..%d hex bytes",
+				       key, f[0], XDHCP_CLIENT_ID_MAX);
 		st.kind = XDHCP_KEY_CLIENT_ID;
 	} else {
 		if (parse_hex(f[0], st.id, 6, &len) || len != 6)
@@ -534,14 +546,16 @@ static int parse_static(struct cfg_subnet *sn, const char *key, bool by_id, cons
 	for (int i = 2; i < nf; i++) {
 		if (!strncmp(f[i], "next-server=", 12)) {
 			if (config_parse_ip(f[i] + 12, &st.next_server))
-				return set_err(err, errlen, "%s: next-server '%s' is not an IPv4 "
-					       "address", key, f[i] + 12);
+				return set_err(err, errlen,
+					       "%s: next-server '%s' is not an IPv4 "
+					       "address",
+					       key, f[i] + 12);
 		} else if (!strncmp(f[i], "boot-file=", 10)) {
 			if (check_boot_file(key, f[i] + 10, err, errlen))
 				return -EINVAL;
 			snprintf(st.boot_file, sizeof(st.boot_file), "%s", f[i] + 10);
 		} else if (i == 2 && *f[i]) {
-			if (strlen(f[i]) >= sizeof(st.hostname) || check_dns_name(f[i]))
+			if (strlen(f[i]) >= sizeof(st.hostname) || check_host_name(f[i]))
 				return set_err(err, errlen, "%s: '%s' is not a valid host name",
 					       key, f[i]);
 			snprintf(st.hostname, sizeof(st.hostname), "%s", f[i]);
@@ -552,8 +566,8 @@ static int parse_static(struct cfg_subnet *sn, const char *key, bool by_id, cons
 	return add_static(sn, &st, key, err, errlen);
 }
 
-static int opt_static(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		      char *err, size_t errlen)
+static int opt_static(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		      size_t errlen)
 {
 	(void)cfg;
 	return parse_static(sn, "static", false, val, err, errlen);
@@ -574,8 +588,8 @@ static int opt_offer_time(struct xdhcp_config *cfg, struct cfg_subnet *sn, const
 {
 	(void)sn;
 	if (parse_u32(val, 1, 3600, &cfg->offer_time))
-		return set_err(err, errlen, "offer-time: '%s' is not a number of seconds in 1..3600",
-			       val);
+		return set_err(err, errlen,
+			       "offer-time: '%s' is not a number of seconds in 1..3600", val);
 	return 0;
 }
 
@@ -604,8 +618,8 @@ static int opt_lease_file(struct xdhcp_config *cfg, struct cfg_subnet *sn, const
 	return set_path(cfg->lease_file, "lease-file", val, err, errlen);
 }
 
-static int opt_pin_dir(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		       char *err, size_t errlen)
+static int opt_pin_dir(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		       size_t errlen)
 {
 	(void)sn;
 	if (strncmp(val, "/sys/fs/bpf/", 12) != 0 || strstr(val, ".."))
@@ -614,15 +628,15 @@ static int opt_pin_dir(struct xdhcp_config *cfg, struct cfg_subnet *sn, const ch
 	return set_path(cfg->pin_dir, "pin-dir", val, err, errlen);
 }
 
-static int opt_run_dir(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		       char *err, size_t errlen)
+static int opt_run_dir(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		       size_t errlen)
 {
 	(void)sn;
 	return set_path(cfg->run_dir, "run-dir", val, err, errlen);
 }
 
-static int opt_xdp_mode(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-			char *err, size_t errlen)
+static int opt_xdp_mode(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+			size_t errlen)
 {
 	(void)sn;
 	if (!strcmp(val, "auto"))
@@ -641,62 +655,58 @@ static int opt_xdp_mode(struct xdhcp_config *cfg, struct cfg_subnet *sn, const c
 static int opt_flag(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
 		    size_t errlen);
 
-static int opt_config(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		      char *err, size_t errlen)
+static int opt_config(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		      size_t errlen)
 {
 	(void)sn;
 	return config_parse_file(cfg, val, err, errlen);
 }
 
 static const struct cfg_option options[] = {
-	{ "interface", "IF[,IF...]", SCOPE_SUBNET,
-	  "serve this interface (tap, veth); repeat for more", opt_interface },
-	{ "range", "START,END", SCOPE_SUBNET, "dynamic address range (inclusive)", opt_range },
-	{ "server-id", "IP", SCOPE_SUBNET,
-	  "server identifier; default: the interface's IPv4 address", opt_server_id },
-	{ "netmask", "MASK", SCOPE_SUBNET,
-	  "subnet mask; default: the interface's prefix, else /24 of the range", opt_netmask },
-	{ "router", "IP[,IP...]", SCOPE_SUBNET, "default routers (option 3)", opt_router },
-	{ "dns", "IP[,IP...]", SCOPE_SUBNET, "DNS servers (option 6)", opt_dns },
-	{ "lease-time", "SECONDS", SCOPE_SUBNET, "lease duration (default 86400)",
-	  opt_lease_time },
-	{ "hostname", "NAME", SCOPE_SUBNET, "host name sent to clients (option 12)",
-	  opt_hostname },
-	{ "domain", "NAME", SCOPE_SUBNET, "domain name (option 15)", opt_domain },
-	{ "search", "D1[,D2...]", SCOPE_SUBNET, "domain search list (option 119)", opt_search },
-	{ "route", "DEST/PREFIX,GW", SCOPE_SUBNET,
-	  "classless static route (option 121); repeat for more", opt_route },
-	{ "next-server", "IP", SCOPE_SUBNET, "PXE: next server (siaddr)", opt_next_server },
-	{ "boot-file", "NAME", SCOPE_SUBNET, "PXE: boot file name (file field, option 67)",
-	  opt_boot_file },
-	{ "option", "CODE,VALUE", SCOPE_SUBNET,
-	  "any other option: VALUE is hex:BYTES, IP[,IP...] or a string", opt_option },
-	{ "static", "MAC,IP[,HOST]", SCOPE_SUBNET,
-	  "reserve IP for a MAC [,next-server=IP][,boot-file=NAME]", opt_static },
-	{ "static-id", "HEX,IP[,HOST]", SCOPE_SUBNET,
-	  "reserve IP for a client identifier (option 61 bytes, in hex)", opt_static_id },
-	{ "offer-time", "SECONDS", SCOPE_GLOBAL,
-	  "how long an offered address is held (default 60)", opt_offer_time },
-	{ "decline-time", "SECONDS", SCOPE_GLOBAL,
-	  "quarantine of a declined address (default 600)", opt_decline_time },
-	{ "conflict-check", NULL, SCOPE_GLOBAL,
-	  "ARP-probe an address before offering it (off: the server knows its taps)", opt_flag },
-	{ "lease-file", "PATH", SCOPE_GLOBAL, "lease store (default " CFG_LEASE_FILE_DEFAULT ")",
-	  opt_lease_file },
-	{ "pin-dir", "DIR", SCOPE_GLOBAL,
-	  "bpffs directory for pinned maps (default " XDHCP_PIN_DIR_DEFAULT ")", opt_pin_dir },
-	{ "run-dir", "DIR", SCOPE_GLOBAL,
-	  "runtime directory for locks (default " CFG_RUN_DIR_DEFAULT ")", opt_run_dir },
-	{ "xdp-mode", "native|generic|auto", SCOPE_GLOBAL,
-	  "XDP attach mode (default auto: native, else generic)", opt_xdp_mode },
-	{ "no-fastpath", NULL, SCOPE_GLOBAL, "punt every request to the daemon (diagnostics)",
-	  opt_flag },
-	{ "keep-pins", NULL, SCOPE_GLOBAL, "leave the maps pinned when the daemon exits",
-	  opt_flag },
-	{ "config", "FILE", SCOPE_GLOBAL,
-	  "read `key = value` lines with the keys above, and [subnet NAME] sections",
-	  opt_config },
-	{ "verbose", NULL, SCOPE_GLOBAL, "more logging; repeat for debug output", opt_flag },
+	{"interface", "IF[,IF...]", SCOPE_SUBNET,
+	 "serve this interface (tap, veth); repeat for more", opt_interface},
+	{"range", "START,END", SCOPE_SUBNET, "dynamic address range (inclusive)", opt_range},
+	{"server-id", "IP", SCOPE_SUBNET,
+	 "server identifier; default: the interface's IPv4 address", opt_server_id},
+	{"netmask", "MASK", SCOPE_SUBNET,
+	 "subnet mask; default: the interface's prefix, else /24 of the range", opt_netmask},
+	{"router", "IP[,IP...]", SCOPE_SUBNET, "default routers (option 3)", opt_router},
+	{"dns", "IP[,IP...]", SCOPE_SUBNET, "DNS servers (option 6)", opt_dns},
+	{"lease-time", "SECONDS", SCOPE_SUBNET, "lease duration (default 86400)", opt_lease_time},
+	{"hostname", "NAME", SCOPE_SUBNET, "host name sent to clients (option 12)", opt_hostname},
+	{"domain", "NAME", SCOPE_SUBNET, "domain name (option 15)", opt_domain},
+	{"search", "D1[,D2...]", SCOPE_SUBNET, "domain search list (option 119)", opt_search},
+	{"route", "DEST/PREFIX,GW", SCOPE_SUBNET,
+	 "classless static route (option 121); repeat for more", opt_route},
+	{"next-server", "IP", SCOPE_SUBNET, "PXE: next server (siaddr)", opt_next_server},
+	{"boot-file", "NAME", SCOPE_SUBNET, "PXE: boot file name (file field, option 67)",
+	 opt_boot_file},
+	{"option", "CODE,VALUE", SCOPE_SUBNET,
+	 "any other option: VALUE is hex:BYTES, IP[,IP...] or a string", opt_option},
+	{"static", "MAC,IP[,HOST]", SCOPE_SUBNET,
+	 "reserve IP for a MAC [,next-server=IP][,boot-file=NAME]", opt_static},
+	{"static-id", "HEX,IP[,HOST]", SCOPE_SUBNET,
+	 "reserve IP for a client identifier (option 61 bytes, in hex)", opt_static_id},
+	{"offer-time", "SECONDS", SCOPE_GLOBAL, "how long an offered address is held (default 60)",
+	 opt_offer_time},
+	{"decline-time", "SECONDS", SCOPE_GLOBAL, "quarantine of a declined address (default 600)",
+	 opt_decline_time},
+	{"conflict-check", NULL, SCOPE_GLOBAL,
+	 "ARP-probe an address before offering it (off: the server knows its taps)", opt_flag},
+	{"lease-file", "PATH", SCOPE_GLOBAL, "lease store (default " CFG_LEASE_FILE_DEFAULT ")",
+	 opt_lease_file},
+	{"pin-dir", "DIR", SCOPE_GLOBAL,
+	 "bpffs directory for pinned maps (default " XDHCP_PIN_DIR_DEFAULT ")", opt_pin_dir},
+	{"run-dir", "DIR", SCOPE_GLOBAL,
+	 "runtime directory for locks (default " CFG_RUN_DIR_DEFAULT ")", opt_run_dir},
+	{"xdp-mode", "native|generic|auto", SCOPE_GLOBAL,
+	 "XDP attach mode (default auto: native, else generic)", opt_xdp_mode},
+	{"no-fastpath", NULL, SCOPE_GLOBAL, "punt every request to the daemon (diagnostics)",
+	 opt_flag},
+	{"keep-pins", NULL, SCOPE_GLOBAL, "leave the maps pinned when the daemon exits", opt_flag},
+	{"config", "FILE", SCOPE_GLOBAL,
+	 "read `key = value` lines with the keys above, and [subnet NAME] sections", opt_config},
+	{"verbose", NULL, SCOPE_GLOBAL, "more logging; repeat for debug output", opt_flag},
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -758,23 +768,24 @@ void config_free(struct xdhcp_config *cfg)
 
 void config_usage(FILE *out, const char *prog)
 {
-	fprintf(out, "Usage: %s --interface IF [--interface IF2 ...] --range START,END [options]\n\n",
+	fprintf(out,
+		"Usage: %s --interface IF [--interface IF2 ...] --range START,END [options]\n\n",
 		prog);
 	fprintf(out, "xdhcpd: DHCPv4 server for VM taps; renewals are answered in XDP.\n\n");
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		char lhs[64];
 
 		snprintf(lhs, sizeof(lhs), "--%s%s%s", options[i].name,
-			 options[i].metavar ? " " : "", options[i].metavar ? options[i].metavar : "");
+			 options[i].metavar ? " " : "",
+			 options[i].metavar ? options[i].metavar : "");
 		fprintf(out, "  %-34s %s\n", lhs, options[i].help);
 	}
 	fprintf(out, "  %-34s %s\n", "--help", "show this help and exit");
-	fprintf(out,
-		"\nA config file takes the same keys as `key = value` lines ('#' comments);\n"
-		"flags take `key = yes`.  Keys before any section and the command line\n"
-		"describe the default subnet; `[subnet NAME]` starts another subnet with its\n"
-		"own interface, range, router and reservations.\n"
-		"Exit status: 0 ok, 1 runtime failure, 2 bad usage or configuration.\n");
+	fprintf(out, "\nA config file takes the same keys as `key = value` lines ('#' comments);\n"
+		     "flags take `key = yes`.  Keys before any section and the command line\n"
+		     "describe the default subnet; `[subnet NAME]` starts another subnet with its\n"
+		     "own interface, range, router and reservations.\n"
+		     "Exit status: 0 ok, 1 runtime failure, 2 bad usage or configuration.\n");
 }
 
 static const struct cfg_option *find_option(const char *name)
@@ -799,12 +810,12 @@ int config_parse_args(struct xdhcp_config *cfg, int argc, char **argv, char *err
 	int c, idx;
 
 	for (size_t i = 0; i < N_OPTIONS; i++) {
-		longopts[i] = (struct option){ options[i].name,
-					       options[i].metavar ? required_argument : no_argument,
-					       NULL, 0 };
+		longopts[i] = (struct option){options[i].name,
+					      options[i].metavar ? required_argument : no_argument,
+					      NULL, 0};
 	}
-	longopts[N_OPTIONS] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[N_OPTIONS + 1] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[N_OPTIONS] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[N_OPTIONS + 1] = (struct option){NULL, 0, NULL, 0};
 
 	optind = 1;
 	opterr = 0;
@@ -823,7 +834,8 @@ int config_parse_args(struct xdhcp_config *cfg, int argc, char **argv, char *err
 			if (optopt)
 				return set_err(err, errlen, "unknown option '-%c' (see --help)",
 					       optopt);
-			return set_err(err, errlen, "unknown or incomplete option '%s' (see --help)",
+			return set_err(err, errlen,
+				       "unknown or incomplete option '%s' (see --help)",
 				       argv[optind - 1]);
 		}
 		/* The command line always speaks of the default subnet. */
@@ -844,8 +856,20 @@ static int open_section(struct xdhcp_config *cfg, const char *line, char *err, s
 	struct cfg_subnet *sn, *grown;
 	char name[64];
 
-	if (sscanf(line, "[subnet %63[A-Za-z0-9_.-]]", name) != 1 || line[strlen(line) - 1] != ']')
-		return set_err(err, errlen, "expected '[subnet NAME]', got '%s'", line);
+	{
+		const char *p = line + 8;
+		size_t n;
+
+		if (strncmp(line, "[subnet ", 8))
+			return set_err(err, errlen, "expected '[subnet NAME]', got '%s'", line);
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+		if (n == 0 || n >= sizeof(name) || strcmp(p + n, "]"))
+			return set_err(err, errlen, "expected '[subnet NAME]', got '%s'", line);
+		memcpy(name, p, n);
+		name[n] = '\0';
+	}
 	for (unsigned int i = 0; i < cfg->n_subnets; i++)
 		if (!strcmp(cfg->subnets[i].name, name))
 			return set_err(err, errlen, "subnet '%s' defined twice", name);
@@ -929,8 +953,10 @@ int config_parse_file(struct xdhcp_config *cfg, const char *path, char *err, siz
 			break;
 		}
 		if (o->scope == SCOPE_GLOBAL && cfg->cur_subnet != 0) {
-			r = set_err(err, errlen, "%s:%u: '%s' is a global key: put it before the "
-				    "first [subnet] section", path, lineno, key);
+			r = set_err(err, errlen,
+				    "%s:%u: '%s' is a global key: put it before the "
+				    "first [subnet] section",
+				    path, lineno, key);
 			break;
 		}
 		if (!o->metavar) {
@@ -978,6 +1004,11 @@ static int validate_statics(const struct cfg_subnet *sn, const char *where, char
 		if (sn->netmask && (s->ip & sn->netmask) != (sn->range_start & sn->netmask))
 			return set_err(err, errlen, "%sstatic: %s is outside the subnet", where,
 				       ntoa(s->ip, a));
+		if (sn->netmask &&
+		    ((s->ip & ~sn->netmask) == 0 || (s->ip | sn->netmask) == 0xffffffff))
+			return set_err(err, errlen,
+				       "%sstatic: %s is the subnet's network or broadcast address",
+				       where, ntoa(s->ip, a));
 		if (s->ip == sn->server_id)
 			return set_err(err, errlen, "%sstatic: %s is the server's address", where,
 				       ntoa(s->ip, a));
@@ -1029,18 +1060,26 @@ int config_validate(const struct xdhcp_config *cfg, char *err, size_t errlen)
 				       ntoa(sn->netmask, c));
 		if ((sn->range_start & ~sn->netmask) == 0 ||
 		    (sn->range_end | sn->netmask) == 0xffffffff)
-			return set_err(err, errlen,
-				       "%srange: must not include the subnet's network or broadcast "
-				       "address (netmask %s)",
-				       where, ntoa(sn->netmask, a));
-		if (sn->server_id && (sn->server_id & sn->netmask) != (sn->range_start & sn->netmask))
+			return set_err(
+				err, errlen,
+				"%srange: must not include the subnet's network or broadcast "
+				"address (netmask %s)",
+				where, ntoa(sn->netmask, a));
+		if (sn->server_id &&
+		    (sn->server_id & sn->netmask) != (sn->range_start & sn->netmask))
 			return set_err(err, errlen, "%sserver-id: %s is outside the range's subnet",
 				       where, ntoa(sn->server_id, a));
+		for (unsigned int r = 0; r < sn->n_routers; r++)
+			if ((sn->routers[r] & sn->netmask) != (sn->range_start & sn->netmask))
+				return set_err(err, errlen,
+					       "%srouter: %s is outside the range's subnet", where,
+					       ntoa(sn->routers[r], a));
 		for (unsigned int j = 0; j < i; j++) {
 			const struct cfg_subnet *o = &cfg->subnets[j];
+			uint32_t m = o->netmask & sn->netmask;
 
 			if (o->netmask && o->range_start &&
-			    (o->range_start & o->netmask) == (sn->range_start & o->netmask) &&
+			    (o->range_start & m) == (sn->range_start & m) &&
 			    (subnet_has_iface(cfg, j) || o->range_start))
 				return set_err(err, errlen, "%srange: overlaps subnet '%s'", where,
 					       o->name);

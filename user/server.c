@@ -16,7 +16,7 @@
 
 #define NS_PER_S 1000000000ULL
 
-static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* A reservation's own template on one interface. */
 struct server_tmpl {
@@ -97,7 +97,7 @@ int server_init(struct server *s, const struct xdhcp_config *cfg, char *err, siz
 	}
 	s->offer_ns = (uint64_t)cfg->offer_time * NS_PER_S;
 	s->decline_ns = (uint64_t)cfg->decline_time * NS_PER_S;
-	s->rl_exhausted = (struct log_ratelimit){ .burst = 1, .interval_s = 10 };
+	s->rl_exhausted = (struct log_ratelimit){.burst = 1, .interval_s = 10};
 	s->tmpl_next = SERVER_TMPL_RESV_BASE;
 	return 0;
 }
@@ -106,8 +106,7 @@ void server_fini(struct server *s)
 {
 	struct server_tmpl *t, *tmp;
 
-	HASH_ITER(hh, s->tmpls, t, tmp)
-	{
+	HASH_ITER(hh, s->tmpls, t, tmp) {
 		HASH_DEL(s->tmpls, t);
 		free(t);
 	}
@@ -301,8 +300,8 @@ struct opt_ctx {
  * configuration order; a parameter request list (option 55) puts the
  * requested ones first, in its order (RFC 2132 9.8). */
 static const uint8_t config_opts[] = {
-	DHCP_OPT_SUBNET_MASK,	DHCP_OPT_ROUTER,	 DHCP_OPT_DNS_SERVER,
-	DHCP_OPT_HOSTNAME,	DHCP_OPT_DOMAIN_NAME,	 DHCP_OPT_BROADCAST,
+	DHCP_OPT_SUBNET_MASK,	DHCP_OPT_ROUTER,	  DHCP_OPT_DNS_SERVER,
+	DHCP_OPT_HOSTNAME,	DHCP_OPT_DOMAIN_NAME,	  DHCP_OPT_BROADCAST,
 	DHCP_OPT_DOMAIN_SEARCH, DHCP_OPT_CLASSLESS_ROUTE, DHCP_OPT_BOOTFILE,
 };
 
@@ -365,8 +364,9 @@ static void put_config_option(const struct opt_ctx *o, struct dhcp_builder *b, u
 			int n;
 
 			for (unsigned int i = 0; i < c->n_routes; i++)
-				routes[i] = (struct dhcp_route){ c->routes[i].dest, c->routes[i].prefix,
-								 c->routes[i].gateway };
+				routes[i] =
+					(struct dhcp_route){c->routes[i].dest, c->routes[i].prefix,
+							    c->routes[i].gateway};
 			n = dhcp_encode_classless_routes(routes, c->n_routes, wire, sizeof(wire));
 			if (n > 0)
 				dhcp_build_opt(b, code, wire, (size_t)n);
@@ -386,8 +386,7 @@ static void put_config_option(const struct opt_ctx *o, struct dhcp_builder *b, u
 /* In fit mode an option that does not fit is left out (the reply still
  * goes, with what fits, requested options first); otherwise the builder's
  * error stands (templates must be complete). */
-static void put_config_fit(const struct opt_ctx *o, struct dhcp_builder *b, uint8_t code,
-			   bool fit)
+static void put_config_fit(const struct opt_ctx *o, struct dhcp_builder *b, uint8_t code, bool fit)
 {
 	size_t save = b->len;
 
@@ -398,12 +397,12 @@ static void put_config_fit(const struct opt_ctx *o, struct dhcp_builder *b, uint
 	}
 }
 
-static void put_config_options(const struct opt_ctx *o, struct dhcp_builder *b,
-			       const uint8_t *prl, size_t prl_len, bool fit)
+static void put_config_options(const struct opt_ctx *o, struct dhcp_builder *b, const uint8_t *prl,
+			       size_t prl_len, bool fit)
 {
 	const struct cfg_subnet *c = o->sn->cfg;
 	uint8_t codes[sizeof(config_opts) + CFG_MAX_OPTIONS];
-	bool done[sizeof(codes)] = { false };
+	bool done[sizeof(codes)] = {false};
 	size_t n = 0;
 
 	memcpy(codes, config_opts, sizeof(config_opts));
@@ -441,7 +440,7 @@ static void put_lease_header(struct dhcp_builder *b, uint8_t type, uint32_t serv
 int server_build_template(const struct server *s, const struct server_iface *ifc,
 			  const struct cfg_static *resv, struct xdhcp_tmpl *ret_tmpl)
 {
-	struct opt_ctx o = { .sn = ifc->subnet, .resv = resv };
+	struct opt_ctx o = {.sn = ifc->subnet, .resv = resv};
 	uint8_t buf[DHCP_OPTIONS_OFFSET + XDHCP_TMPL_MAX];
 	struct dhcp_hdr hdr;
 	struct dhcp_builder b;
@@ -523,7 +522,7 @@ int server_lease_template(struct server *s, const struct lease *l, uint32_t *ret
 struct reply_ctx {
 	struct server *s;
 	const struct server_iface *ifc;
-	struct server_subnet *sn; /* the subnet the request is served from */
+	struct server_subnet *sn;    /* the subnet the request is served from */
 	const struct dhcp_frame *rf; /* request frame */
 	const struct dhcp_msg *req;
 	uint8_t *out;
@@ -558,7 +557,7 @@ static int send_reply(struct reply_ctx *c, const struct xdhcp_lease_key *key, ui
 		      uint32_t yiaddr, uint32_t lease_time, const char *message)
 {
 	const struct dhcp_msg *req = c->req;
-	struct opt_ctx o = { .sn = c->sn, .resv = key ? resv_of(c, key) : NULL };
+	struct opt_ctx o = {.sn = c->sn, .resv = key ? resv_of(c, key) : NULL};
 	uint8_t payload[SERVER_FRAME_MAX];
 	struct dhcp_builder b;
 	struct dhcp_frame f;
@@ -739,7 +738,8 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 	note_hostname(l, c->req);
 	/* RFC 2131 2.2, 3.1: probe an address before offering it, unless the
 	 * client holds it right now. */
-	if (s->cfg->conflict_check && l->state == LEASE_OFFERED && !l->probed) {
+	if (s->cfg->conflict_check && !c->req->hdr.giaddr && l->state == LEASE_OFFERED &&
+	    !l->probed) {
 		s->stats.probes++;
 		s->probe_addr = l->addr;
 		return -EINPROGRESS;
@@ -807,11 +807,13 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 	if (!ciaddr && has_req) {
 		/* INIT-REBOOT: NAK a wrong address or wrong network; remain
 		 * silent when we have no record of the client. */
+		const struct cfg_static *resv = resv_of(c, key);
+
 		if (!in_subnet(c->sn, requested))
 			return send_nak(c, "wrong network");
-		if (!l)
+		if (!l && !resv)
 			return 0;
-		if (l->addr != requested)
+		if ((resv ? resv->ip : l->addr) != requested)
 			return send_nak(c, "wrong address");
 		return ack_or_nak(c, key, requested, now);
 	}
@@ -824,7 +826,8 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 		/* No record (say, a lost lease file): the client may keep the
 		 * address when it is free in our range (or reserved for it);
 		 * another's is NAKed. */
-		if (!pool_in_range(c->sn->pool, ciaddr) && !resv_of(c, key))
+		if (!pool_in_range(c->sn->pool, ciaddr) && !resv_of(c, key) &&
+		    !pool_resv_by_addr(c->sn->pool, ciaddr))
 			return 0;
 		return ack_or_nak(c, key, ciaddr, now);
 	}
@@ -899,7 +902,7 @@ int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame
 		s->stats.malformed++;
 		return -EBADMSG;
 	}
-	c = (struct reply_ctx){ .s = s, .rf = &rf, .req = &req, .out = out, .cap = cap };
+	c = (struct reply_ctx){.s = s, .rf = &rf, .req = &req, .out = out, .cap = cap};
 	c.ifc = server_iface_find(s, ifindex);
 	/* BOOTP without DHCP options is not served. */
 	if (!c.ifc || req.hdr.op != BOOTREQUEST || !req.has_cookie || !req.type ||
@@ -910,6 +913,9 @@ int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame
 	/* A relayed request is served from the subnet that contains giaddr
 	 * (RFC 2131 4.3.1); a relay outside every subnet is not ours. */
 	c.sn = req.hdr.giaddr ? server_subnet_of(s, req.hdr.giaddr) : c.ifc->subnet;
+	if (!req.hdr.giaddr && req.hdr.ciaddr && c.sn && c.sn->pool &&
+	    !in_subnet(c.sn, req.hdr.ciaddr) && server_subnet_of(s, req.hdr.ciaddr))
+		c.sn = server_subnet_of(s, req.hdr.ciaddr);
 	if (!c.sn || !c.sn->pool || (req.hdr.giaddr && !in_subnet(c.sn, req.hdr.giaddr))) {
 		s->stats.ignored++;
 		return 0;

@@ -206,6 +206,7 @@ static int teardown(void **state)
 static void fx_reset(struct fx *fx)
 {
 	server_fini(&fx->srv);
+	config_free(&fx->cfg);
 	assert_int_equal(fx_init(fx), 0);
 }
 
