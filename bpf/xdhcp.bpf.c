@@ -322,7 +322,9 @@ static __always_inline int fast_nak(struct xdp_md *ctx, struct dhcp_view *v,
 	__u32 olen;
 	int err;
 
-	rp.flags = req->flags | bpf_htons(DHCP_FLAG_BROADCAST);
+	/* Table 3: flags as the client sent them; giaddr is 0 here, so the
+	 * broadcast bit is not forced (4.3.2 sets it only through a relay). */
+	rp.flags = req->flags;
 	rp.ip_dst = 0xffffffff;
 	__builtin_memset(rp.eth_dst, 0xff, ETH_ALEN);
 

@@ -703,7 +703,10 @@ static const struct cfg_option options[] = {
 	 "XDP attach mode (default auto: native, else generic)", opt_xdp_mode},
 	{"no-fastpath", NULL, SCOPE_GLOBAL, "punt every request to the daemon (diagnostics)",
 	 opt_flag},
-	{"keep-pins", NULL, SCOPE_GLOBAL, "leave the maps pinned when the daemon exits", opt_flag},
+	{"detach-on-exit", NULL, SCOPE_GLOBAL,
+	 "remove program and maps at exit (default: they keep serving renewals)", opt_flag},
+	{"detach-all", NULL, SCOPE_GLOBAL,
+	 "remove the program and maps a stopped xdhcpd left in --pin-dir, and exit", opt_flag},
 	{"config", "FILE", SCOPE_GLOBAL,
 	 "read `key = value` lines with the keys above, and [subnet NAME] sections", opt_config},
 	{"verbose", NULL, SCOPE_GLOBAL, "more logging; repeat for debug output", opt_flag},
@@ -726,8 +729,10 @@ static int opt_flag(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char 
 		cfg->verbose++;
 	else if (!strcmp(name, "no-fastpath"))
 		cfg->no_fastpath = true;
-	else if (!strcmp(name, "keep-pins"))
-		cfg->keep_pins = true;
+	else if (!strcmp(name, "detach-on-exit"))
+		cfg->detach_on_exit = true;
+	else if (!strcmp(name, "detach-all"))
+		cfg->detach_all = true;
 	else if (!strcmp(name, "conflict-check"))
 		cfg->conflict_check = true;
 	return 0;

@@ -108,7 +108,8 @@ struct xdhcp_config {
 	enum cfg_xdp_mode xdp_mode;
 	int verbose;
 	bool no_fastpath;    /* punt every packet (diagnostics) */
-	bool keep_pins;      /* leave maps pinned at exit */
+	bool detach_on_exit; /* remove links and pins at exit */
+	bool detach_all;     /* --detach-all: only clean up pin_dir, then exit */
 	bool conflict_check; /* ARP-probe addresses before offering them */
 };
 

@@ -11,6 +11,7 @@
  *    name (xdp_dhcp_rx), opens that program's maps by id from its
  *    bpf_prog_info, pins them, and serves through them without reattaching.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -117,9 +118,10 @@ static uint32_t find_xdp_link(uint32_t ifindex, uint32_t prog_id)
 }
 
 /* The program attached to ifindex, if it is ours (by name); 0 if none. */
-static int query_prog(uint32_t ifindex, const char *ifname, uint32_t *ret_id, char *err,
-		      size_t errlen)
+static int query_prog(uint32_t ifindex, const char *ifname, uint32_t own_link, uint32_t *ret_id,
+		      char *err, size_t errlen)
 {
+	uint32_t link;
 	struct bpf_prog_info info;
 	uint32_t id = 0, len = sizeof(info);
 	int fd, r;
@@ -146,12 +148,46 @@ static int query_prog(uint32_t ifindex, const char *ifname, uint32_t *ret_id, ch
 			       "interface '%s' already has XDP program '%s' (id %u); remove it "
 			       "first (ip link set dev %s xdp off)",
 			       ifname, info.name, id, ifname);
-	if (find_xdp_link(ifindex, id))
+	link = find_xdp_link(ifindex, id);
+	if (link && link != own_link)
 		return set_err(err, errlen, -EBUSY,
 			       "interface '%s' is already served by another xdhcpd (XDP link "
 			       "on program %u)",
 			       ifname, id);
 	return 0;
+}
+
+static void link_pin_path(const struct loader *ld, const char *ifname, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/link-%s", ld->pin_dir, ifname);
+}
+
+/*
+ * The link a previous run of the daemon pinned for ifname, if it still
+ * attaches XDP to ifindex: its fd (and ids), or -1.  A stale pin (the
+ * device went away, or was recreated with another index) is removed.
+ */
+static int open_pinned_link(const struct loader *ld, const char *ifname, uint32_t ifindex,
+			    uint32_t *ret_link_id)
+{
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+	char path[4200];
+	int fd;
+
+	link_pin_path(ld, ifname, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP ||
+	    info.xdp.ifindex != ifindex) {
+		close(fd);
+		(void)unlink(path);
+		return -1;
+	}
+	*ret_link_id = info.id;
+	return fd;
 }
 
 /* Open the maps of program id by name (the adopt path). */
@@ -291,6 +327,7 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 		const char (*ifnames)[16], unsigned int n, char *err, size_t errlen)
 {
 	uint32_t adopt_id = 0;
+	unsigned int n_links = 0;
 	int r;
 
 	memset(ld, 0, sizeof(*ld));
@@ -314,12 +351,17 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 	if (r)
 		return r;
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t id = 0;
+		uint32_t id = 0, link_id = 0;
 
-		r = query_prog(ifindexes[i], ifnames[i], &id, err, errlen);
+		/* A link pinned by a previous run: the program keeps running
+		 * on it; the new program replaces it atomically at attach. */
+		ld->ifs[i].link_fd = open_pinned_link(ld, ifnames[i], ifindexes[i], &link_id);
+		if (ld->ifs[i].link_fd >= 0)
+			n_links++;
+		r = query_prog(ifindexes[i], ifnames[i], link_id, &id, err, errlen);
 		if (r)
 			return r;
-		if (!id)
+		if (!id || ld->ifs[i].link_fd >= 0)
 			continue;
 		if (adopt_id && adopt_id != id)
 			return set_err(err, errlen, -EBUSY,
@@ -329,6 +371,12 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 				       adopt_id, id);
 		adopt_id = id;
 	}
+	if (adopt_id && n_links)
+		return set_err(err, errlen, -EBUSY,
+			       "some interfaces run a program attached with ip link (id %u), others "
+			       "xdhcpd's own: detach one kind (xdhcpd --detach-all, or ip link set "
+			       "dev IF xdp off)",
+			       adopt_id);
 	if (adopt_id) {
 		r = adopt_program(ld, adopt_id, err, errlen);
 		if (!r)
@@ -351,6 +399,50 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 	return r;
 }
 
+int loader_detach_all(const char *pin_dir, char *err, size_t errlen)
+{
+	struct loader ld;
+	char path[4200];
+	struct dirent *de;
+	DIR *dir;
+	int r, n = 0;
+
+	memset(&ld, 0, sizeof(ld));
+	snprintf(ld.pin_dir, sizeof(ld.pin_dir), "%s", pin_dir);
+	ld.pin_lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ld.pin_lock_fd < 0) {
+		if (errno == ENOENT)
+			return 0; /* nothing pinned */
+		return set_err(err, errlen, -errno, "cannot open pin directory '%s': %s", pin_dir,
+			       strerror(errno));
+	}
+	if (flock(ld.pin_lock_fd, LOCK_EX | LOCK_NB)) {
+		close(ld.pin_lock_fd);
+		return set_err(err, errlen, -EBUSY,
+			       "an xdhcpd is running with pin directory '%s': stop it first",
+			       pin_dir);
+	}
+	dir = opendir(pin_dir);
+	r = dir ? 0 : -errno;
+	while (dir && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "link-", 5))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name);
+		if (unlink(path) == 0) {
+			pr_info("detached XDP from '%s'", de->d_name + 5);
+			n++;
+		}
+	}
+	if (dir)
+		closedir(dir);
+	unpin_all(&ld);
+	close(ld.pin_lock_fd);
+	if (r)
+		return set_err(err, errlen, r, "cannot read pin directory '%s'", pin_dir);
+	pr_info("removed %d link(s) and the maps pinned in '%s'", n, pin_dir);
+	return 0;
+}
+
 const char *loader_mode_name(uint32_t mode)
 {
 	switch (mode) {
@@ -370,9 +462,20 @@ static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_m
 		      char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char path[4200];
 	uint32_t id = 0;
 	int fd = -1;
 
+	if (li->link_fd >= 0) {
+		/* Our pinned link: swap the program in place, no gap. */
+		if (bpf_link_update(li->link_fd, ld->prog_fd, NULL))
+			return set_err(err, errlen, -errno,
+				       "cannot replace the XDP program on '%s': %s", li->name,
+				       strerror(errno));
+		pr_info("took over the running XDP link on '%s' (program replaced in place)",
+			li->name);
+		goto query;
+	}
 	if (bpf_xdp_query_id((int)li->ifindex, 0, &id) == 0 && id) {
 		if (id == ld->prog_id)
 			goto query; /* already running our (adopted) program */
@@ -400,6 +503,14 @@ static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_m
 				       li->name, strerror(errno));
 	}
 	li->link_fd = fd;
+	/* Pinned, the link (and so the program) outlives the daemon: renewals
+	 * keep being answered while it restarts. */
+	link_pin_path(ld, li->name, path, sizeof(path));
+	(void)unlink(path);
+	if (bpf_obj_pin(fd, path))
+		pr_warn("cannot pin the XDP link of '%s' at '%s': %s (the program will stop "
+			"with the daemon)",
+			li->name, path, strerror(errno));
 query:
 	if (bpf_xdp_query((int)li->ifindex, 0, &q) == 0)
 		li->mode = q.attach_mode;
@@ -418,7 +529,7 @@ int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name,
 	for (unsigned int i = 0; i < ld->n_ifs; i++)
 		if (ld->ifs[i].ifindex == ifindex)
 			return 0;
-	r = query_prog(ifindex, name, &id, err, errlen);
+	r = query_prog(ifindex, name, 0, &id, err, errlen);
 	if (r)
 		return r;
 	grown = realloc(ld->ifs, (ld->n_ifs + 1) * sizeof(*grown));
@@ -441,7 +552,11 @@ void loader_remove_iface(struct loader *ld, uint32_t ifindex)
 	for (unsigned int i = 0; i < ld->n_ifs; i++) {
 		if (ld->ifs[i].ifindex != ifindex)
 			continue;
+		char path[4200];
+
 		(void)bpf_map_delete_elem(ld->ifaces_fd, &ifindex);
+		link_pin_path(ld, ld->ifs[i].name, path, sizeof(path));
+		(void)unlink(path);
 		if (ld->ifs[i].link_fd >= 0)
 			close(ld->ifs[i].link_fd);
 		pr_info("stopped serving '%s' (ifindex %u)", ld->ifs[i].name, ifindex);
@@ -462,17 +577,25 @@ int loader_attach_all(struct loader *ld, enum cfg_xdp_mode mode, char *err, size
 	return 0;
 }
 
-void loader_close(struct loader *ld, bool unpin)
+void loader_close(struct loader *ld, bool detach)
 {
+	char path[4200];
+
 	for (unsigned int i = 0; ld->ifs && i < ld->n_ifs; i++) {
+		if (detach) {
+			/* The last reference to the link goes: the program
+			 * leaves the interface. */
+			link_pin_path(ld, ld->ifs[i].name, path, sizeof(path));
+			(void)unlink(path);
+			if (ld->ifaces_fd >= 0)
+				(void)bpf_map_delete_elem(ld->ifaces_fd, &ld->ifs[i].ifindex);
+		}
 		if (ld->ifs[i].link_fd >= 0)
 			close(ld->ifs[i].link_fd);
-		if (ld->ifaces_fd >= 0)
-			(void)bpf_map_delete_elem(ld->ifaces_fd, &ld->ifs[i].ifindex);
 	}
 	free(ld->ifs);
 	ld->ifs = NULL;
-	if (unpin && ld->pinned)
+	if (detach && ld->pinned)
 		unpin_all(ld);
 	if (ld->skel) {
 		xdhcp__destroy(ld->skel);

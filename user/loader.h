@@ -58,8 +58,17 @@ int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name,
 /* Stop serving an interface: detach our link, drop its map entry. */
 void loader_remove_iface(struct loader *ld, uint32_t ifindex);
 
-/* Detach what we attached, close everything; unpin when asked. */
-void loader_close(struct loader *ld, bool unpin);
+/*
+ * Close everything.  The program stays attached through its pinned links,
+ * and the maps stay pinned, so renewals keep being answered until the next
+ * daemon takes over; with detach, links and pins go too.
+ */
+void loader_close(struct loader *ld, bool detach);
+
+/* xdhcpd --detach-all: remove the links and maps pinned in pin_dir (the
+ * programs leave their interfaces).  Refused while a daemon holds the
+ * directory.  Returns 0 or a negative errno with err set. */
+int loader_detach_all(const char *pin_dir, char *err, size_t errlen);
 
 const char *loader_mode_name(uint32_t mode);
 

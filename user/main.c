@@ -46,6 +46,7 @@
 
 #define NS_PER_S      1000000000ULL
 #define BATCH_REPLIES 256
+#define PUNT_MAX_AGE_NS (5 * NS_PER_S)
 #define EXIT_USAGE    2
 
 struct pending_reply {
@@ -72,7 +73,7 @@ struct daemon {
 	struct probe_table *probes; /* --conflict-check only */
 	bool store_dirty;
 	bool stop;
-	uint64_t punts, renew_events;
+	uint64_t punts, stale_punts, renew_events;
 	struct log_ratelimit rl_store, rl_send, rl_bad_event, rl_probe;
 };
 
@@ -571,6 +572,12 @@ static void handle_punt(struct daemon *d, const struct xdhcp_punt_event *ev, siz
 	    ev->len > size - XDHCP_PUNT_HDR_LEN)
 		return;
 	d->punts++;
+	/* Queued while no daemon ran: the client has retransmitted since,
+	 * and an answer to a stale transaction only adds noise. */
+	if (now_boot() - ev->ts_ns > PUNT_MAX_AGE_NS) {
+		d->stale_punts++;
+		return;
+	}
 	run_frame(d, ev->hdr.ifindex, ev->data, ev->len, 0);
 }
 
@@ -1114,7 +1121,7 @@ static void daemon_fini(struct daemon *d)
 		probe_close(d->probes);
 		free(d->probes);
 	}
-	loader_close(&d->ld, !d->cfg.keep_pins);
+	loader_close(&d->ld, d->cfg.detach_on_exit);
 	server_fini(&d->srv);
 	free(d->srv.ifaces);
 	free(d->pending);
@@ -1239,6 +1246,14 @@ int main(int argc, char **argv)
 	d.argc = argc;
 	d.argv = argv;
 
+	if (d.cfg.detach_all) {
+		/* An operator's clean-up: no interfaces, no pool. */
+		r = loader_detach_all(d.cfg.pin_dir, err, sizeof(err));
+		if (r)
+			fprintf(stderr, "xdhcpd: %s\n", err);
+		config_free(&d.cfg);
+		return r == -EBUSY ? EXIT_USAGE : r ? 1 : 0;
+	}
 	r = daemon_start(&d);
 	if (r == 0) {
 		unsigned int bound = 0, size = 0;

@@ -497,7 +497,9 @@ static void check_nak(struct fx *fx, const struct pkt_req *req, const uint8_t *e
 		.type = DHCPNAK,
 		.dst_ip = BCAST_IP,
 		.dst_mac = bcast_mac,
-		.flags = DHCP_FLAG_BROADCAST, /* RFC 2131 4.3.2: broadcast bit set */
+		/* RFC 2131 table 3: the client's flags; 4.3.2 sets the
+		 * broadcast bit only through a relay (never here). */
+		.flags = req->broadcast ? DHCP_FLAG_BROADCAST : 0,
 		.opts = nak_opts,
 		.opts_len = sizeof(nak_opts),
 		.cid = echo,

@@ -192,7 +192,11 @@ udhcpc_bound() {
 }
 
 # udhcpc_renew_in_xdp: force a renewal (SIGUSR1: unicast REQUEST, RENEWING)
-# and check XDP answered it without a punt.
+# and check XDP answered it without a punt.  busybox udhcpc 1.35 sends that
+# request from a socket it closes ~0.1 ms later, and the XDP answer (within
+# ~50 us) lands on that socket and is lost; udhcpc then rebinds by
+# broadcast, which XDP answers too.  Both requests are fast-path ACKs: the
+# test counts them, the renewal completes through the second.
 udhcpc_renew_in_xdp() {
 	local acks0 punts0 acks1 punts1 n0
 	n0=$(grep -c '^renew' "$XDHCP_OUT" || true)
@@ -215,8 +219,9 @@ udhcpc_renew_in_xdp() {
 # a bridge $BR_S in $NS_S with $IF_S as its first port, so that more client
 # namespaces (add_client_ns) share the subnet and one daemon.  The daemon
 # serves the veth ports (--interface each, --server-id $SERVER_IP): XDP runs
-# on a port before the bridge sees the frame, and the bridge answers ARP for
-# $SERVER_IP, which clients need for unicast (renewal, release).
+# on a port before the bridge sees the frame.  Clients need ARP for
+# $SERVER_IP for unicast (renewal, release): the ports lack that address, so
+# the daemon has XDP answer it, and the bridge, which holds it, would too.
 setup_bridge() {
 	BR_S=xb$RUN_ID
 	ip -n "$NS_S" link add "$BR_S" type bridge
@@ -368,8 +373,8 @@ PY
 # sent_match FILE REGEX: a line of dhcp_sent FILE matches REGEX; waits up
 # to 3 s for tcpdump to write the packet.
 sent_match() {
-	local i
-	for i in $(seq 30); do
+	local _
+	for _ in $(seq 30); do
 		dhcp_sent "$1" | match "$2" && return 0
 		sleep 0.1
 	done

@@ -59,8 +59,24 @@ grep -q "already served by another xdhcpd" <<<"$out" || fail "second daemon (oth
 log "ok: $out"
 kill -0 "$XDHCPD_PID" || fail "first daemon died"
 
-# Clean exit removes what the daemon attached.
+# --detach-all is refused while the daemon runs.
+rc=0
+out=$("$XDHCPD" --detach-all --pin-dir "$PIN" 2>&1) || rc=$?
+[ "$rc" -eq 2 ] && match "is running with pin directory" <<<"$out" ||
+	fail "--detach-all while running: exit $rc: $out"
+log "ok: $out"
+
+# A clean exit leaves the program serving (pinned link and maps); then
+# --detach-all removes program, links and maps.
 stop_xdhcpd
-ip -n "$NS_S" link show dev "$IF_S" | match xdp && fail "XDP program left attached after exit"
-[ -e "$PIN/leases" ] && fail "pins left after exit"
-echo "PASS: usage errors and double start"
+ip -n "$NS_S" link show dev "$IF_S" | match 'prog/xdp' || fail "program gone after a clean exit"
+[ -e "$PIN/link-$IF_S" ] && [ -e "$PIN/leases" ] || fail "pins gone after a clean exit"
+"$XDHCPD" --detach-all --pin-dir "$PIN" >"$TMP/detach.log" 2>&1 || fail "--detach-all failed: $(cat "$TMP/detach.log")"
+ip -n "$NS_S" link show dev "$IF_S" | match xdp && fail "XDP still attached after --detach-all"
+[ -e "$PIN" ] && fail "pin directory left after --detach-all"
+# --detach-on-exit: the old behaviour, on request.
+start_xdhcpd --interface "$IF_S" --range 198.18.0.100,198.18.0.199 --detach-on-exit
+stop_xdhcpd
+ip -n "$NS_S" link show dev "$IF_S" | match xdp && fail "XDP left attached with --detach-on-exit"
+[ -e "$PIN/leases" ] && fail "pins left with --detach-on-exit"
+echo "PASS: usage errors, double start, detach"

@@ -161,7 +161,7 @@ static void test_config_file(void **state)
 			       "\n"
 			       "dns = 198.18.0.53\n"
 			       "no-fastpath = yes\n"
-			       "keep-pins = no\n");
+			       "detach-on-exit = no\n");
 
 	(void)state;
 	assert_int_equal(PARSE("--config", path), 0);
@@ -170,7 +170,7 @@ static void test_config_file(void **state)
 	assert_int_equal(cfg.subnets[0].range_end, ip("198.18.0.20"));
 	assert_int_equal(cfg.subnets[0].n_dns, 1);
 	assert_true(cfg.no_fastpath);
-	assert_false(cfg.keep_pins);
+	assert_false(cfg.detach_on_exit);
 }
 
 static void test_config_file_errors(void **state)

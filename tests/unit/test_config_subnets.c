@@ -256,7 +256,7 @@ static void test_section_global_keys_rejected(void **state)
 		"run-dir = /tmp/run",	    "xdp-mode = generic",
 		"offer-time = 30",	    "decline-time = 30",
 		"conflict-check = yes",	    "no-fastpath = yes",
-		"keep-pins = no",	    "verbose = yes",
+		"detach-on-exit = no",	    "verbose = yes",
 		"config = /dev/null",
 	};
 	char text[256], key[32];
