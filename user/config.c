@@ -611,6 +611,25 @@ static int set_path(char *dst, const char *key, const char *val, char *err, size
 	return 0;
 }
 
+static int opt_event_script(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
+			    char *err, size_t errlen)
+{
+	(void)sn;
+	if (val[0] != '/')
+		return set_err(err, errlen, "event-script: '%s' must be an absolute path", val);
+	return set_path(cfg->event_script, "event-script", val, err, errlen);
+}
+
+static int opt_event_timeout(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
+			     char *err, size_t errlen)
+{
+	(void)sn;
+	if (parse_u32(val, 1, 3600, &cfg->event_timeout))
+		return set_err(err, errlen,
+			       "event-timeout: '%s' is not a number of seconds in 1..3600", val);
+	return 0;
+}
+
 static int opt_lease_file(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
 			  char *err, size_t errlen)
 {
@@ -693,6 +712,10 @@ static const struct cfg_option options[] = {
 	 opt_decline_time},
 	{"conflict-check", NULL, SCOPE_GLOBAL,
 	 "ARP-probe an address before offering it (off: the server knows its taps)", opt_flag},
+	{"event-script", "PATH", SCOPE_GLOBAL,
+	 "run PATH for every lease event: EVENT MAC-or-CLIENT IP [HOSTNAME]", opt_event_script},
+	{"event-timeout", "SECONDS", SCOPE_GLOBAL, "kill an event script after this (default 30)",
+	 opt_event_timeout},
 	{"lease-file", "PATH", SCOPE_GLOBAL, "lease store (default " CFG_LEASE_FILE_DEFAULT ")",
 	 opt_lease_file},
 	{"pin-dir", "DIR", SCOPE_GLOBAL,

@@ -110,6 +110,8 @@ struct xdhcp_config {
 	bool no_fastpath;    /* punt every packet (diagnostics) */
 	bool detach_on_exit; /* remove links and pins at exit */
 	bool detach_all;     /* --detach-all: only clean up pin_dir, then exit */
+	char event_script[CFG_PATH_MAX]; /* "" = none */
+	uint32_t event_timeout;          /* seconds; 0 = the default */
 	bool conflict_check; /* ARP-probe addresses before offering them */
 };
 

@@ -142,6 +142,9 @@ void lease_event_fill(struct lease_event *e, enum lease_event_type type, const s
 		if (k->len == 7 && k->id[0] == 1)
 			mac_of(k->id + 1, e->mac, sizeof(e->mac));
 	}
+	/* The hardware address the client sent, when the key does not say. */
+	if (!e->mac[0] && l->has_chaddr)
+		mac_of(l->chaddr, e->mac, sizeof(e->mac));
 	e->addr = l->addr;
 	snprintf(e->hostname, sizeof(e->hostname), "%s", l->hostname);
 	e->expires = type == LEASE_EV_ADD || type == LEASE_EV_RENEW ? expires : 0;

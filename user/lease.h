@@ -40,11 +40,14 @@ struct lease {
 	enum lease_state state;
 	bool was_bound;      /* has been BOUND at least once */
 	bool probed;         /* an ARP probe found the address unused (--conflict-check) */
+	bool renewal;        /* the last bind extended a lease the client held */
 	uint64_t expires_ns; /* BOUND: lease end; OFFERED: offer end; DECLINED: quarantine end */
 	uint64_t ended_ns;   /* FREE: when it ended (reuse order) */
 	uint32_t lease_time; /* seconds granted */
 	uint32_t ifindex;
 	char hostname[64]; /* client's option 12, escaped */
+	uint8_t chaddr[6]; /* the client's Ethernet address, when it has one */
+	bool has_chaddr;
 	UT_hash_handle hh;      /* pool->by_key */
 	UT_hash_handle hh_addr; /* pool->by_addr */
 	struct lease *prev, *next; /* pool->free_list (FREE records, oldest first) */

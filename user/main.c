@@ -37,6 +37,7 @@
 #include <bpf/libbpf.h>
 
 #include "config.h"
+#include "events.h"
 #include "fastpath_abi.h"
 #include "lease_store.h"
 #include "loader.h"
@@ -71,6 +72,7 @@ struct daemon {
 	struct pending_reply *pending;
 	unsigned int n_pending;
 	struct probe_table *probes; /* --conflict-check only */
+	struct events *events;      /* --event-script only */
 	bool store_dirty;
 	bool stop;
 	uint64_t punts, stale_punts, renew_events;
@@ -253,6 +255,19 @@ static void map_put(struct daemon *d, const struct lease *l)
 			strerror(-e));
 }
 
+/* A lease event for --event-script (queued; the script runs later). */
+static void push_event(struct daemon *d, enum lease_event_type t, const struct lease *l)
+{
+	struct server_iface *ifc;
+	struct lease_event e;
+
+	if (!d->events)
+		return;
+	ifc = server_iface_find(&d->srv, l->ifindex);
+	lease_event_fill(&e, t, l, ifc ? ifc->name : NULL, boot_to_unix(l->expires_ns));
+	(void)events_push(d->events, &e); /* failures are counted and logged there */
+}
+
 static void log_lease(const char *what, const struct lease *l)
 {
 	char key[256], ip[INET_ADDRSTRLEN];
@@ -276,8 +291,9 @@ static void on_lease_bound(void *ctx, const struct lease *l)
 	struct daemon *d = ctx;
 
 	map_put(d, l);
-	store_put(d, l, STORE_GRANT);
-	log_lease("bound", l);
+	store_put(d, l, l->renewal ? STORE_RENEW : STORE_GRANT);
+	push_event(d, l->renewal ? LEASE_EV_RENEW : LEASE_EV_ADD, l);
+	log_lease(l->renewal ? "renewed" : "bound", l);
 }
 
 static void on_lease_ended(void *ctx, const struct lease *l, enum lease_end why)
@@ -289,14 +305,17 @@ static void on_lease_ended(void *ctx, const struct lease *l, enum lease_end why)
 	(void)loader_lease_del(&d->ld, &l->key);
 	switch (why) {
 	case LEASE_END_RELEASED:
+		push_event(d, LEASE_EV_RELEASE, l);
 		store_put(d, l, STORE_RELEASE);
 		log_lease("released", l);
 		break;
 	case LEASE_END_DECLINED:
+		push_event(d, LEASE_EV_DECLINE, l);
 		store_put(d, l, STORE_DECLINE);
 		log_lease("declined", l);
 		break;
 	default:
+		push_event(d, LEASE_EV_EXPIRE, l);
 		store_put(d, l, STORE_EXPIRE);
 		log_lease("expired", l);
 		break;
@@ -316,6 +335,7 @@ static bool keep_lease(void *ctx, struct lease *l)
 		return false;
 	l->expires_ns = v.expires_ns;
 	store_put(d, l, STORE_RENEW);
+	push_event(d, LEASE_EV_RENEW, l); /* its ring-buffer record was lost */
 	return true;
 }
 
@@ -594,12 +614,14 @@ static void handle_renew(struct daemon *d, const struct xdhcp_renew_event *ev)
 			return;
 		l->ifindex = ev->hdr.ifindex;
 		store_put(d, l, STORE_GRANT);
+		push_event(d, LEASE_EV_RENEW, l);
 		return;
 	}
 	if (l->state != LEASE_BOUND || ev->expires_ns <= l->expires_ns)
 		return;
 	l->expires_ns = ev->expires_ns;
 	store_put(d, l, STORE_RENEW);
+	push_event(d, LEASE_EV_RENEW, l);
 	log_lease("renewed in XDP", l);
 }
 
@@ -636,6 +658,8 @@ static void on_tick(struct daemon *d)
 	}
 	if (store_records(d->store) > 4 * live + 10000)
 		(void)compact_store(d);
+	if (d->events)
+		events_tick(d->events, now);
 	send_pending(d); /* syncs renew/expire records */
 }
 
@@ -675,6 +699,8 @@ static int run_loop(struct daemon *d)
 				if (r < 0 && r != -EINTR)
 					pr_warn("ring buffer: %s", strerror(-r));
 				send_pending(d);
+			} else if (d->events && fd == events_fd(d->events)) {
+				events_dispatch(d->events);
 			} else if (d->probes && fd == d->probes->fd) {
 				probe_read(d->probes, on_probe_done, d);
 				send_pending(d);
@@ -853,6 +879,11 @@ static int setup_loop(struct daemon *d)
 	if (add_epoll(d->epfd, d->sigfd) || add_epoll(d->epfd, d->timerfd) ||
 	    add_epoll(d->epfd, ring_buffer__epoll_fd(d->rb)))
 		return -errno;
+	if (d->cfg.event_script[0]) {
+		d->events = events_new(d->cfg.event_script, d->cfg.event_timeout);
+		if (!d->events || add_epoll(d->epfd, events_fd(d->events)))
+			return -errno;
+	}
 	if (d->cfg.conflict_check) {
 		int r;
 
@@ -894,9 +925,12 @@ static void keep_fixed_settings(const struct xdhcp_config *old, struct xdhcp_con
 {
 	if (strcmp(old->lease_file, nc->lease_file) || strcmp(old->pin_dir, nc->pin_dir) ||
 	    strcmp(old->run_dir, nc->run_dir) || old->xdp_mode != nc->xdp_mode ||
-	    old->conflict_check != nc->conflict_check)
-		pr_warn("reload: lease-file, pin-dir, run-dir, xdp-mode and conflict-check change "
-			"only on restart; keeping the running values");
+	    old->conflict_check != nc->conflict_check ||
+	    strcmp(old->event_script, nc->event_script) || old->event_timeout != nc->event_timeout)
+		pr_warn("reload: lease-file, pin-dir, run-dir, xdp-mode, conflict-check and "
+			"event-script change only on restart; keeping the running values");
+	memcpy(nc->event_script, old->event_script, sizeof(nc->event_script));
+	nc->event_timeout = old->event_timeout;
 	memcpy(nc->lease_file, old->lease_file, sizeof(nc->lease_file));
 	memcpy(nc->pin_dir, old->pin_dir, sizeof(nc->pin_dir));
 	memcpy(nc->run_dir, old->run_dir, sizeof(nc->run_dir));
@@ -1116,6 +1150,7 @@ static void daemon_fini(struct daemon *d)
 		send_pending(d);
 		store_close(d->store);
 	}
+	events_free(d->events);
 	ring_buffer__free(d->rb);
 	if (d->probes) {
 		probe_close(d->probes);

@@ -675,11 +675,17 @@ static int send_nak(struct reply_ctx *c, const char *message)
 	return send_reply(c, NULL, DHCPNAK, 0, 0, message);
 }
 
-static void note_hostname(struct lease *l, const struct dhcp_msg *req)
+/* What the lease remembers of its client: host name and hardware address
+ * (for events and listings; the key may be a client identifier). */
+static void note_client(struct lease *l, const struct dhcp_msg *req)
 {
 	const uint8_t *h;
 	size_t len;
 
+	if (req->hdr.htype == DHCP_HTYPE_ETHER && req->hdr.hlen == DHCP_HLEN_ETHER) {
+		memcpy(l->chaddr, req->hdr.chaddr, 6);
+		l->has_chaddr = true;
+	}
 	h = dhcp_msg_opt(req, DHCP_OPT_HOSTNAME, &len);
 	if (h)
 		log_escape(h, len, l->hostname, sizeof(l->hostname));
@@ -691,7 +697,8 @@ static int ack_or_nak(struct reply_ctx *c, const struct xdhcp_lease_key *key, ui
 		      uint64_t now)
 {
 	struct server *s = c->s;
-	struct lease *l;
+	struct lease *l = pool_find_key(c->sn->pool, key);
+	bool renewal = l && l->state == LEASE_BOUND && l->addr == addr;
 	int r;
 
 	r = pool_bind(c->sn->pool, key, addr, now, c->sn->cfg->lease_time, &l);
@@ -702,7 +709,8 @@ static int ack_or_nak(struct reply_ctx *c, const struct xdhcp_lease_key *key, ui
 	if (r)
 		return send_nak(c, r == -EADDRINUSE ? "address in use" : "address not available");
 	l->ifindex = c->ifc->ifindex;
-	note_hostname(l, c->req);
+	l->renewal = renewal;
+	note_client(l, c->req);
 	if (s->ops.lease_bound)
 		s->ops.lease_bound(s->ops_ctx, l);
 	return send_reply(c, key, DHCPACK, l->addr, l->lease_time, NULL);
@@ -735,7 +743,7 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 	if (r)
 		return r;
 	l->ifindex = c->ifc->ifindex;
-	note_hostname(l, c->req);
+	note_client(l, c->req);
 	/* RFC 2131 2.2, 3.1: probe an address before offering it, unless the
 	 * client holds it right now. */
 	if (s->cfg->conflict_check && !c->req->hdr.giaddr && l->state == LEASE_OFFERED &&

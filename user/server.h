@@ -46,7 +46,8 @@ struct server_stats {
 };
 
 struct server_ops {
-	/* A lease was bound or extended by the daemon (before its ACK leaves). */
+	/* A lease was bound or extended by the daemon (before its ACK leaves);
+	 * l->renewal tells which. */
 	void (*lease_bound)(void *ctx, const struct lease *l);
 	/* A bound or offered lease ends (release, decline, expiry, offer timeout),
 	 * called before the pool changes its state. */
