@@ -96,6 +96,64 @@ static uint32_t line_crc(const char *s, size_t n)
 	return (uint32_t)crc32(0L, (const Bytef *)s, (uInt)n);
 }
 
+static int file_open(const char *location, void **ret_state)
+{
+	return store_open(location, (struct lease_store **)ret_state);
+}
+
+static int file_load(void *state, void (*cb)(void *ctx, const struct store_record *r), void *ctx)
+{
+	int r = store_load(state, 0, cb, ctx);
+
+	return r < 0 ? r : 0;
+}
+
+static int file_record(void *state, const struct store_record *r)
+{
+	return store_append(state, r);
+}
+
+static int file_sync(void *state)
+{
+	return store_sync(state);
+}
+
+static int file_compact(void *state, int (*next)(void *ctx, struct store_record *r), void *ctx)
+{
+	return store_compact(state, next, ctx);
+}
+
+static size_t file_records(void *state)
+{
+	return store_records(state);
+}
+
+static void file_close(void *state)
+{
+	store_close(state);
+}
+
+const struct store_backend store_backend_file = {
+	.name = "file",
+	.open = file_open,
+	.load = file_load,
+	.record = file_record,
+	.sync = file_sync,
+	.compact = file_compact,
+	.records = file_records,
+	.close = file_close,
+};
+
+const struct store_backend *store_backend_find(const char *name)
+{
+	static const struct store_backend *const all[] = { &store_backend_file };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(all[i]->name, name))
+			return all[i];
+	return NULL;
+}
+
 int store_format_line(const struct store_record *r, char *out, size_t cap)
 {
 	char key[3 * XDHCP_CLIENT_ID_MAX + 8], ip[INET_ADDRSTRLEN];

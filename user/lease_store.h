@@ -70,6 +70,32 @@ size_t store_records(const struct lease_store *st);
 int store_compact(struct lease_store *st, int (*next)(void *ctx, struct store_record *r),
 		  void *ctx);
 
+/*
+ * The backend interface the daemon uses, so that another store (a
+ * database shared by several hosts) can be added without touching the
+ * protocol code.  Every function returns 0 or a negative errno.  record()
+ * may buffer; sync() makes everything recorded durable and is called
+ * before any ACK of a batch leaves; load() replays the records in order;
+ * compact() replaces the store with what next() yields.  The file backend
+ * below is the default.
+ */
+struct store_backend {
+	const char *name;
+	int (*open)(const char *location, void **ret_state);
+	int (*load)(void *state, void (*cb)(void *ctx, const struct store_record *r), void *ctx);
+	int (*record)(void *state, const struct store_record *r);
+	int (*sync)(void *state);
+	int (*compact)(void *state, int (*next)(void *ctx, struct store_record *r), void *ctx);
+	size_t (*records)(void *state); /* since the last compaction */
+	void (*close)(void *state);
+};
+
+/* The lease file (this module), location = path. */
+extern const struct store_backend store_backend_file;
+
+/* A backend by name ("file"), or NULL. */
+const struct store_backend *store_backend_find(const char *name);
+
 /* Format / parse one line (without the newline); exposed for tests and
  * fuzzing.  store_parse_line returns 0, -EBADMSG (bad checksum or field). */
 int store_format_line(const struct store_record *r, char *out, size_t cap);

@@ -60,7 +60,8 @@ struct daemon {
 	struct xdhcp_config cfg;
 	struct server srv;
 	struct loader ld;
-	struct lease_store *store;
+	const struct store_backend *store_be; /* the lease store: backend and its state */
+	void *store;
 	struct ring_buffer *rb;
 	int sigfd, timerfd, pkt_fd, epfd;
 	struct iface_info *infos; /* per interface, in configuration order */
@@ -227,7 +228,7 @@ static void store_put(struct daemon *d, const struct lease *l, enum store_op op)
 	int e;
 
 	store_record_of(l, op, &r);
-	e = store_append(d->store, &r);
+	e = d->store_be->record(d->store, &r);
 	if (e && log_ratelimit_ok(&d->rl_store, now_boot()))
 		pr_warn("cannot record lease in '%s': %s", d->cfg.lease_file, strerror(-e));
 	d->store_dirty = true;
@@ -444,7 +445,7 @@ static int compact_next(void *ctx, struct store_record *r)
 static int compact_store(struct daemon *d)
 {
 	struct compact_iter it = { .srv = &d->srv, .subnet = (unsigned int)-1, .cur = NULL };
-	int r = store_compact(d->store, compact_next, &it);
+	int r = d->store_be->compact(d->store, compact_next, &it);
 
 	if (r)
 		pr_warn("cannot compact lease file '%s': %s", d->cfg.lease_file, strerror(-r));
@@ -508,7 +509,7 @@ static void daemon_reload(struct daemon *d);
 static void send_pending(struct daemon *d)
 {
 	if (d->store_dirty) {
-		int r = store_sync(d->store);
+		int r = d->store_be->sync(d->store);
 
 		if (r) {
 			/* Not durable: no ACK may leave.  Clients retry. */
@@ -656,7 +657,7 @@ static void on_tick(struct daemon *d)
 		pool_sweep(p, now, keep_lease, on_lease_ended, d);
 		live += p->n_bound + p->n_free;
 	}
-	if (store_records(d->store) > 4 * live + 10000)
+	if (d->store_be->records(d->store) > 4 * live + 10000)
 		(void)compact_store(d);
 	if (d->events)
 		events_tick(d->events, now);
@@ -1148,7 +1149,7 @@ static void daemon_fini(struct daemon *d)
 {
 	if (d->store) {
 		send_pending(d);
-		store_close(d->store);
+		d->store_be->close(d->store);
 	}
 	events_free(d->events);
 	ring_buffer__free(d->rb);
@@ -1216,13 +1217,14 @@ static int daemon_start(struct daemon *d)
 	if (setup_interfaces(&d->srv, &d->cfg, d->infos, NULL))
 		die_usage("out of memory");
 
-	r = store_open(d->cfg.lease_file, &d->store);
+	d->store_be = &store_backend_file;
+	r = d->store_be->open(d->cfg.lease_file, &d->store);
 	if (r) {
 		fprintf(stderr, "xdhcpd: cannot open lease file '%s': %s\n", d->cfg.lease_file,
 			strerror(-r));
 		return 1;
 	}
-	r = store_load(d->store, 0, restore_record, d);
+	r = d->store_be->load(d->store, restore_record, d);
 	if (r < 0) {
 		fprintf(stderr, "xdhcpd: cannot read lease file '%s': %s\n", d->cfg.lease_file,
 			strerror(-r));
