@@ -118,4 +118,17 @@ struct {
 	__type(value, struct xdhcp_scratch);
 } xdhcp_scratch SEC(".maps");
 
+/*
+ * Punt rate limiter state, one per stats slot (interface) and CPU: the
+ * GCRA "theoretical arrival time" in CLOCK_BOOTTIME ns.  Written and read
+ * by the fast path only; per CPU, so no atomics (a guest's frames arrive on
+ * the CPU that runs its tap writer, and each CPU gets the full rate).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XDHCP_STATS_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} xdhcp_rate SEC(".maps");
+
 #endif /* XDHCP_BPF_MAPS_H */

@@ -152,6 +152,32 @@ static __always_inline int decide(struct xdp_md *ctx, void *data, void *data_end
 }
 
 /*
+ * The interface's punt budget (GCRA): tat is when the bucket would be
+ * empty again; a punt is allowed while tat runs at most burst intervals
+ * ahead of now, and moves it one interval on.
+ */
+static __always_inline int punt_allowed(const struct xdhcp_iface *iface)
+{
+	__u64 interval = iface->punt_interval_ns, now, *tat;
+	__u32 slot = iface->slot;
+
+	if (!interval)
+		return 1;
+	if (slot >= XDHCP_STATS_SLOTS)
+		slot = 0;
+	tat = bpf_map_lookup_elem(&xdhcp_rate, &slot);
+	if (!tat)
+		return 1;
+	now = bpf_ktime_get_boot_ns();
+	if (*tat < now)
+		*tat = now;
+	if (*tat - now > interval * iface->punt_burst)
+		return 0;
+	*tat += interval;
+	return 1;
+}
+
+/*
  * Copy the frame to the daemon and drop it.  The record is staged in the
  * scratch buffer and sent with bpf_ringbuf_output() at its exact size,
  * XDHCP_PUNT_HDR_LEN + len: bpf_ringbuf_reserve() only takes a constant
@@ -403,6 +429,10 @@ int xdp_dhcp_rx(struct xdp_md *ctx)
 		ret = fast_nak(ctx, &v, iface, &r, s, st);
 	if (ret >= 0)
 		return ret;
+	if (!punt_allowed(iface)) {
+		stat_inc(st, XDHCP_STAT_PUNT_LIMITED);
+		return XDP_DROP;
+	}
 	return punt(ctx, s, st);
 }
 

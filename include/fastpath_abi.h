@@ -23,6 +23,7 @@
 #define XDHCP_MAP_TMPL    "xdhcp_tmpl"
 #define XDHCP_MAP_STATS   "xdhcp_stats"
 #define XDHCP_MAP_EVENTS  "xdhcp_events"
+#define XDHCP_MAP_RATE    "xdhcp_rate"
 
 /* File names under the pin directory. */
 #define XDHCP_PIN_LEASES "leases"
@@ -98,8 +99,13 @@ struct xdhcp_iface {
 	__u32 flags;      /* enum xdhcp_iface_flags */
 	__u8 mac[6];      /* Ethernet source of replies */
 	__u8 pad[2];
+	/* Punt rate limit (GCRA, per CPU): one punt per punt_interval_ns on
+	 * average, punt_burst at once; 0 = unlimited.  A guest flooding
+	 * DISCOVERs cannot monopolise the ring buffer or the daemon. */
+	__u32 punt_interval_ns;
+	__u32 punt_burst;
 };
-_Static_assert(sizeof(struct xdhcp_iface) == 32, "iface layout");
+_Static_assert(sizeof(struct xdhcp_iface) == 40, "iface layout");
 
 /* ------------------------------------------------------------------ */
 /* Reply templates: xdhcp_tmpl, BPF_MAP_TYPE_ARRAY, key __u32 index.
@@ -138,6 +144,7 @@ enum xdhcp_stat {
 	XDHCP_STAT_NO_ROOM,       /* reply did not fit in the frame: punted */
 	XDHCP_STAT_EVENT_DROP,    /* renewal records lost: ring buffer full */
 	XDHCP_STAT_ARP_REPLY,     /* ARP requests for the server id answered */
+	XDHCP_STAT_PUNT_LIMITED,  /* punts dropped by the interface's rate limit */
 	XDHCP_STAT_MAX,
 };
 

@@ -593,6 +593,35 @@ static int opt_offer_time(struct xdhcp_config *cfg, struct cfg_subnet *sn, const
 	return 0;
 }
 
+static int opt_max_offers(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
+			  char *err, size_t errlen)
+{
+	(void)sn;
+	if (parse_u32(val, 1, 65536, &cfg->max_offers))
+		return set_err(err, errlen, "max-offers: '%s' is not a number in 1..65536", val);
+	return 0;
+}
+
+static int opt_punt_rate(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
+			 char *err, size_t errlen)
+{
+	(void)sn;
+	if (parse_u32(val, 0, 1000000, &cfg->punt_rate))
+		return set_err(err, errlen,
+			       "punt-rate: '%s' is not a number of packets per second in 0..1000000",
+			       val);
+	return 0;
+}
+
+static int opt_punt_burst(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
+			  char *err, size_t errlen)
+{
+	(void)sn;
+	if (parse_u32(val, 1, 100000, &cfg->punt_burst))
+		return set_err(err, errlen, "punt-burst: '%s' is not a number in 1..100000", val);
+	return 0;
+}
+
 static int opt_decline_time(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
 			    char *err, size_t errlen)
 {
@@ -710,6 +739,13 @@ static const struct cfg_option options[] = {
 	 opt_offer_time},
 	{"decline-time", "SECONDS", SCOPE_GLOBAL, "quarantine of a declined address (default 600)",
 	 opt_decline_time},
+	{"max-offers", "N", SCOPE_GLOBAL,
+	 "outstanding offers per interface; the oldest gives way (default 16)", opt_max_offers},
+	{"punt-rate", "PPS", SCOPE_GLOBAL,
+	 "requests per second an interface may send to the daemon, 0 = no limit (default 200)",
+	 opt_punt_rate},
+	{"punt-burst", "N", SCOPE_GLOBAL, "burst allowed above --punt-rate (default 50)",
+	 opt_punt_burst},
 	{"conflict-check", NULL, SCOPE_GLOBAL,
 	 "ARP-probe an address before offering it (off: the server knows its taps)", opt_flag},
 	{"event-script", "PATH", SCOPE_GLOBAL,
@@ -777,6 +813,9 @@ int config_init(struct xdhcp_config *cfg)
 	subnet_defaults(&cfg->subnets[0]);
 	snprintf(cfg->subnets[0].name, sizeof(cfg->subnets[0].name), "default");
 	cfg->offer_time = 60;
+	cfg->max_offers = 16;
+	cfg->punt_rate = 200;
+	cfg->punt_burst = 50;
 	cfg->decline_time = 600;
 	snprintf(cfg->lease_file, sizeof(cfg->lease_file), "%s", CFG_LEASE_FILE_DEFAULT);
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", XDHCP_PIN_DIR_DEFAULT);

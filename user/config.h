@@ -101,6 +101,9 @@ struct xdhcp_config {
 	unsigned int cur_subnet; /* while parsing a file: the open section */
 
 	uint32_t offer_time;
+	uint32_t max_offers; /* outstanding offers per interface */
+	uint32_t punt_rate;  /* punts per second per interface, 0 = unlimited */
+	uint32_t punt_burst;
 	uint32_t decline_time;
 	char lease_file[CFG_PATH_MAX];
 	char pin_dir[CFG_PATH_MAX];

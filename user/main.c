@@ -841,6 +841,8 @@ static int publish_interfaces(struct daemon *d)
 		v.net = s->subnet->subnet;
 		v.pool = s->subnet->index;
 		v.slot = s->slot;
+		v.punt_interval_ns = d->cfg.punt_rate ? (uint32_t)(NS_PER_S / d->cfg.punt_rate) : 0;
+		v.punt_burst = d->cfg.punt_burst;
 		v.flags = d->cfg.no_fastpath || t.len == 0 ? 0 : XDHCP_IF_FASTPATH;
 		/* A tap without the server id's address: nobody else answers
 		 * ARP for it, and unicast renewals need it. */

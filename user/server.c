@@ -106,6 +106,10 @@ void server_fini(struct server *s)
 {
 	struct server_tmpl *t, *tmp;
 
+	for (unsigned int i = 0; s->ifaces && i < s->n_ifaces; i++) {
+		free(s->ifaces[i].offers);
+		s->ifaces[i].offers = NULL;
+	}
 	HASH_ITER(hh, s->tmpls, t, tmp) {
 		HASH_DEL(s->tmpls, t);
 		free(t);
@@ -521,7 +525,7 @@ int server_lease_template(struct server *s, const struct lease *l, uint32_t *ret
 
 struct reply_ctx {
 	struct server *s;
-	const struct server_iface *ifc;
+	struct server_iface *ifc;
 	struct server_subnet *sn;    /* the subnet the request is served from */
 	const struct dhcp_frame *rf; /* request frame */
 	const struct dhcp_msg *req;
@@ -721,6 +725,37 @@ static bool in_subnet(const struct server_subnet *sn, uint32_t addr)
 	return (addr & sn->netmask) == sn->subnet && addr != sn->subnet && addr != sn->broadcast;
 }
 
+/* Remember an offer made on ifc; past cfg->max_offers the oldest still
+ * outstanding offer of the interface gives way (its address goes back). */
+static void track_offer(struct server *s, struct server_iface *ifc,
+			const struct xdhcp_lease_key *key, uint64_t now)
+{
+	unsigned int cap = s->cfg->max_offers ? s->cfg->max_offers : 16;
+
+	if (!ifc->offers) {
+		ifc->offers = calloc(cap, sizeof(*ifc->offers));
+		if (!ifc->offers)
+			return;
+	}
+	for (unsigned int i = 0; i < ifc->offers_n; i++)
+		if (!memcmp(&ifc->offers[(ifc->offers_head + i) % cap], key, sizeof(*key)))
+			return; /* a repeated DISCOVER: the same offer */
+	if (ifc->offers_n == cap) {
+		const struct xdhcp_lease_key *old = &ifc->offers[ifc->offers_head];
+		struct server_subnet *sn = old->pool < s->n_subnets ? &s->subnets[old->pool] : NULL;
+		struct lease *l = sn && sn->pool ? pool_find_key(sn->pool, old) : NULL;
+
+		if (l && l->state == LEASE_OFFERED && l->ifindex == ifc->ifindex) {
+			s->stats.offers_evicted++;
+			pool_release(sn->pool, l, now);
+		}
+		ifc->offers_head = (ifc->offers_head + 1) % cap;
+		ifc->offers_n--;
+	}
+	ifc->offers[(ifc->offers_head + ifc->offers_n) % cap] = *key;
+	ifc->offers_n++;
+}
+
 static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *key, uint64_t now)
 {
 	struct server *s = c->s;
@@ -744,6 +779,8 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 		return r;
 	l->ifindex = c->ifc->ifindex;
 	note_client(l, c->req);
+	if (l->state == LEASE_OFFERED)
+		track_offer(s, c->ifc, key, now);
 	/* RFC 2131 2.2, 3.1: probe an address before offering it, unless the
 	 * client holds it right now. */
 	if (s->cfg->conflict_check && !c->req->hdr.giaddr && l->state == LEASE_OFFERED &&

@@ -35,6 +35,11 @@ struct server_iface {
 	uint32_t server_id; /* network order */
 	uint32_t slot;      /* stats slot and template index */
 	struct server_subnet *subnet;
+	/* The keys of this interface's outstanding offers, oldest first (a
+	 * ring of cfg->max_offers, allocated by the engine): a guest sending
+	 * DISCOVERs from random MACs holds at most that many addresses. */
+	struct xdhcp_lease_key *offers;
+	unsigned int offers_head, offers_n;
 };
 
 struct server_stats {
@@ -42,7 +47,7 @@ struct server_stats {
 	uint64_t discovers, offers, requests, acks, naks;
 	uint64_t releases, declines, informs;
 	uint64_t exhausted, other_server, renewals_fast;
-	uint64_t probes, conflicts;
+	uint64_t probes, conflicts, offers_evicted;
 };
 
 struct server_ops {

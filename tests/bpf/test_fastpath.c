@@ -1338,6 +1338,55 @@ static void test_pass_table(void **state)
 	assert_int_equal(drain(fx), 0);
 }
 
+/* The punt rate limit (GCRA): with one punt per second and a burst of 3,
+ * four DISCOVERs in a row reach the daemon and the rest are dropped and
+ * counted; renewals answered in XDP are not limited. */
+static void test_punt_rate_limit(void **state)
+{
+	struct fx *fx = *state;
+	struct xdhcp_lease_key k = key_hw(cl_mac);
+	struct xdhcp_iface ifc;
+	struct pkt_req r = renewing();
+	uint32_t ifindex = IFINDEX;
+	uint8_t in[PKT_FRAME_MAX];
+	size_t len;
+	int n_tx = 0;
+
+	assert_int_equal(bpf_map__lookup_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
+					      sizeof(ifindex), &ifc, sizeof(ifc), 0),
+			 0);
+	ifc.punt_interval_ns = 1000000000U;
+	ifc.punt_burst = 3;
+	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
+					      sizeof(ifindex), &ifc, sizeof(ifc), BPF_ANY),
+			 0);
+	r.msg_type = DHCPDISCOVER;
+	r.ciaddr = 0;
+	for (int i = 0; i < 10; i++) {
+		len = build(in, &r);
+		run(fx, in, len);
+		assert_int_equal(fx->verdict, XDP_DROP);
+	}
+	/* Renewals still answered. */
+	seed_lease(fx, &k, LEASE_IP, 600);
+	r = renewing();
+	for (int i = 0; i < 5; i++) {
+		len = build(in, &r);
+		run(fx, in, len);
+		n_tx += fx->verdict == XDP_TX;
+	}
+	assert_int_equal(n_tx, 5);
+	{
+		uint64_t want[XDHCP_STAT_MAX] = {[XDHCP_STAT_RX] = 15,
+						 [XDHCP_STAT_PUNT] = 4,
+						 [XDHCP_STAT_PUNT_LIMITED] = 6,
+						 [XDHCP_STAT_FAST_ACK] = 5};
+
+		assert_stats(fx, SLOT, want);
+	}
+	assert_int_equal(drain(fx), 4 + 5);
+}
+
 /* An ARP request (RFC 826) from the client, for tpa, from spa. */
 static size_t mk_arp_request(uint8_t *frame, uint32_t spa, uint32_t tpa)
 {
@@ -1665,6 +1714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pass_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unserved_iface, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_responder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_punt_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_renewal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_option_byte_flips, setup, teardown),

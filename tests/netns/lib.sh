@@ -112,16 +112,22 @@ stop_xdhcpd() {
 	[ "$rc" -eq 0 ] || { tail -n 30 "$TMP/xdhcpd.log"; fail "xdhcpd exited with status $rc"; }
 }
 
+# counter_index NAME: the index of a counter of enum xdhcp_stat
+# (include/fastpath_abi.h).
+counter_index() {
+	case $1 in
+	rx) echo 0 ;; fast_ack) echo 1 ;; fast_nak) echo 2 ;; punt) echo 3 ;;
+	punt_drop) echo 4 ;; malformed) echo 5 ;; not_served) echo 6 ;; no_room) echo 7 ;;
+	event_drop) echo 8 ;; arp_reply) echo 9 ;; punt_limited) echo 10 ;;
+	*) fail "unknown counter $1" ;;
+	esac
+}
+
 # stat_sum NAME: a counter of the XDP program summed over CPUs and slots,
 # read from the pinned stats map with bpftool (JSON).
 stat_sum() {
 	local idx
-	case $1 in
-	rx) idx=0 ;; fast_ack) idx=1 ;; fast_nak) idx=2 ;; punt) idx=3 ;;
-	punt_drop) idx=4 ;; malformed) idx=5 ;; not_served) idx=6 ;; no_room) idx=7 ;;
-	event_drop) idx=8 ;; arp_reply) idx=9 ;;
-	*) fail "unknown counter $1" ;;
-	esac
+	idx=$(counter_index "$1")
 	bpftool -j map dump pinned "$PIN/stats" | python3 -c '
 import json, sys
 idx = int(sys.argv[1]); total = 0
@@ -263,12 +269,7 @@ cleanup_extra_ns() {
 # served interface IF of $NS_S only: its stats slot, read from the ifaces map.
 stat_if() {
 	local idx ifindex
-	case $1 in
-	rx) idx=0 ;; fast_ack) idx=1 ;; fast_nak) idx=2 ;; punt) idx=3 ;;
-	punt_drop) idx=4 ;; malformed) idx=5 ;; not_served) idx=6 ;; no_room) idx=7 ;;
-	event_drop) idx=8 ;; arp_reply) idx=9 ;;
-	*) fail "unknown counter $1" ;;
-	esac
+	idx=$(counter_index "$1")
 	ifindex=$(ip -n "$NS_S" -o link show dev "$2" | cut -d: -f1)
 	python3 -c '
 import json, subprocess, sys

@@ -960,7 +960,10 @@ static void test_other_client_renewing_reserved_is_naked(void **state)
  * client asks for one); after the 55 dynamic addresses the pool is
  * exhausted for newcomers while reserved clients still get theirs.
  */
-static const char conf_storm[] = "static = 02:00:00:00:02:00, 198.18.0.15\n"
+/* Many clients on one interface (a bridge, not a VM's tap): let every
+ * offer stand, so the pool, not the per-interface offer cap, runs out. */
+static const char conf_storm[] = "max-offers = 1000\n"
+				 "static = 02:00:00:00:02:00, 198.18.0.15\n"
 				 "static = 02:00:00:00:02:01, 198.18.0.25\n"
 				 "static = 02:00:00:00:02:02, 198.18.0.35\n"
 				 "static = 02:00:00:00:02:03, 198.18.0.45\n"
@@ -988,6 +991,33 @@ static uint32_t storm_discover(struct fx *fx, unsigned int i, uint64_t now)
 		return 0;
 	assert_int_equal(fx->reply.type, DHCPOFFER);
 	return fx->reply.hdr.yiaddr;
+}
+
+/* A guest sending DISCOVERs from random MACs on its tap holds at most
+ * max-offers addresses: the oldest offer of the interface gives way. */
+static void test_offer_cap_per_interface(void **state)
+{
+	struct fx *fx = *state;
+	struct pool *p;
+
+	fx_start(fx, NULL, NULL);
+	p = fx->srv.subnets[0].pool;
+	assert_int_equal(fx->cfg.max_offers, 16);
+	for (unsigned int i = 0; i < 40; i++)
+		assert_int_not_equal(storm_discover(fx, i, T0 + i * S / 100), 0);
+	assert_int_equal(p->n_offered, 16);
+	assert_int_equal(fx->srv.stats.offers_evicted, 40 - 16);
+	/* The same client asking again is not a new offer. */
+	assert_int_not_equal(storm_discover(fx, 39, T0 + S), 0);
+	assert_int_equal(fx->srv.stats.offers_evicted, 40 - 16);
+	/* The other interface's budget is its own. */
+	{
+		uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x04, 0x01};
+		struct pkt_req r = req_make(DHCPDISCOVER, mac, 0x4000);
+
+		assert_true(send_req(fx, nets[1].ifindex, &r, T0 + S) > 0);
+	}
+	assert_int_equal(fx->srv.stats.offers_evicted, 40 - 16);
 }
 
 static void test_discover_storm_never_offers_reserved(void **state)
@@ -1437,6 +1467,7 @@ int main(void)
 		T(test_unknown_client_init_reboot_reserved_is_silent),
 		T(test_other_client_renewing_reserved_is_naked),
 		T(test_discover_storm_never_offers_reserved),
+		T(test_offer_cap_per_interface),
 		T(test_pxe_fields),
 		T(test_classless_routes),
 		T(test_generic_options_in_prl_order),
