@@ -21,7 +21,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
-LIBS_PC := libbpf libelf zlib
+LIBS_PC := libbpf libelf zlib libcap
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 
@@ -178,3 +178,50 @@ clean:
 	rm -rf build
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# ================================================================ benchmarks
+# make bench: the performance comparison of issue 5 (scripts/bench/,
+# docs/benchmarks.md).  Needs root; installs its own Debian packages
+# (Kea, dnsmasq, perfdhcp, gnuplot) through scripts/bench/deps.sh, which
+# `make test` never runs.  Tools build into $(O)/bench/.
+BENCH_DIR := $(O)/bench
+BENCH_CFLAGS = $(HOST_CFLAGS) -I$(BENCH_DIR)
+BENCH_TOOLS := $(BENCH_DIR)/xdpbench $(BENCH_DIR)/loadgen
+BENCH_STAMP := build/.bench-deps-ok
+
+.PHONY: bench bench-build bench-deps
+
+bench-deps: $(BENCH_STAMP)
+$(BENCH_STAMP): scripts/bench/deps.sh
+	$(Q)scripts/bench/deps.sh
+	$(Q)mkdir -p $(@D) && touch $@
+
+$(BENCH_DIR)/loadgen.bpf.o: scripts/bench/loadgen.bpf.c scripts/bench/loadgen.h | $(DEPS_STAMP)
+	$(call msg,CLANG-BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Iscripts/bench -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(BENCH_DIR)/loadgen.skel.h: $(BENCH_DIR)/loadgen.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name loadgen > $@
+
+$(BENCH_DIR)/xdpbench.o: scripts/bench/xdpbench.c $(SKEL) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/loadgen.o: scripts/bench/loadgen.c scripts/bench/loadgen.h $(BENCH_DIR)/loadgen.skel.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_CFLAGS) -Iscripts/bench -c $< -o $@
+
+$(BENCH_DIR)/%: $(BENCH_DIR)/%.o $(TESTLIB_OBJS) $(LIB_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST) -lm
+
+bench-build: all $(BENCH_TOOLS) $(TEST_BPF_OBJS)
+
+bench: bench-deps bench-build
+	$(Q)scripts/bench/run.sh --build $(O)
+# ============================================================ end benchmarks

@@ -659,6 +659,16 @@ static int opt_event_timeout(struct xdhcp_config *cfg, struct cfg_subnet *sn, co
 	return 0;
 }
 
+static int opt_user(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		    size_t errlen)
+{
+	(void)sn;
+	if (!*val || strlen(val) >= sizeof(cfg->user) || strchr(val, '/') || strchr(val, ':'))
+		return set_err(err, errlen, "user: '%s' is not a user name", val);
+	snprintf(cfg->user, sizeof(cfg->user), "%s", val);
+	return 0;
+}
+
 static int opt_lease_file(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
 			  char *err, size_t errlen)
 {
@@ -752,6 +762,8 @@ static const struct cfg_option options[] = {
 	 "run PATH for every lease event: EVENT MAC-or-CLIENT IP [HOSTNAME]", opt_event_script},
 	{"event-timeout", "SECONDS", SCOPE_GLOBAL, "kill an event script after this (default 30)",
 	 opt_event_timeout},
+	{"user", "NAME", SCOPE_GLOBAL,
+	 "run the event loop as this user (after loading and attaching)", opt_user},
 	{"lease-file", "PATH", SCOPE_GLOBAL, "lease store (default " CFG_LEASE_FILE_DEFAULT ")",
 	 opt_lease_file},
 	{"pin-dir", "DIR", SCOPE_GLOBAL,

@@ -114,6 +114,7 @@ struct xdhcp_config {
 	bool detach_on_exit; /* remove links and pins at exit */
 	bool detach_all;     /* --detach-all: only clean up pin_dir, then exit */
 	char event_script[CFG_PATH_MAX]; /* "" = none */
+	char user[64];                   /* "" = stay root (with fewer capabilities) */
 	uint32_t event_timeout;          /* seconds; 0 = the default */
 	bool conflict_check; /* ARP-probe addresses before offering them */
 };

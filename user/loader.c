@@ -529,9 +529,16 @@ int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name,
 	for (unsigned int i = 0; i < ld->n_ifs; i++)
 		if (ld->ifs[i].ifindex == ifindex)
 			return 0;
-	r = query_prog(ifindex, name, 0, &id, err, errlen);
+	/* After privileges are dropped the program cannot be inspected by
+	 * id (CAP_SYS_ADMIN): ours, or none, or refuse. */
+	r = bpf_xdp_query_id((int)ifindex, 0, &id);
 	if (r)
-		return r;
+		return set_err(err, errlen, r, "cannot query XDP on '%s': %s", name, strerror(-r));
+	if (id && id != ld->prog_id)
+		return set_err(err, errlen, -EBUSY,
+			       "interface '%s' already has another XDP program (id %u); remove it "
+			       "first (ip link set dev %s xdp off)",
+			       name, id, name);
 	grown = realloc(ld->ifs, (ld->n_ifs + 1) * sizeof(*grown));
 	if (!grown)
 		return set_err(err, errlen, -ENOMEM, "out of memory");

@@ -18,6 +18,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@
 #include "lease_store.h"
 #include "loader.h"
 #include "log.h"
+#include "privs.h"
 #include "probe.h"
 #include "server.h"
 
@@ -1178,6 +1180,37 @@ static void daemon_fini(struct daemon *d)
 			close(fds[i]);
 }
 
+/* The set-up is done: keep only what the loop needs (privs.h).  The
+ * paths handed to --user are those the loop writes: the lease file and
+ * its directory (compaction), the run directory (locks of interfaces added
+ * by a reload) and the pin directory (their links). */
+static int drop_privileges(struct daemon *d)
+{
+	char dir[CFG_PATH_MAX], err[512];
+	const char *paths[5];
+	char *slash;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s", d->cfg.lease_file);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	paths[0] = d->cfg.lease_file;
+	paths[1] = slash ? dir : ".";
+	paths[2] = d->cfg.run_dir;
+	paths[3] = d->cfg.pin_dir;
+	paths[4] = NULL;
+	r = privs_drop(d->cfg.user[0] ? d->cfg.user : NULL, paths, 4, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "xdhcpd: refusing to serve with more privilege than needed: %s\n",
+			err);
+		return r == -ENOENT || r == -EINVAL ? EXIT_USAGE : 1;
+	}
+	pr_info("running%s%s with CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF only",
+		d->cfg.user[0] ? " as " : "", d->cfg.user);
+	return 0;
+}
+
 /* Everything before the loop; returns an exit status (0: run the loop). */
 static int daemon_start(struct daemon *d)
 {
@@ -1200,6 +1233,10 @@ static int daemon_start(struct daemon *d)
 	if (!has_privilege())
 		die_usage("missing privilege: run as root (needs CAP_BPF, CAP_NET_ADMIN, "
 			  "CAP_NET_RAW)");
+	if (d->cfg.user[0] && !getpwnam(d->cfg.user)) {
+		snprintf(err, sizeof(err), "user: no such user '%s'", d->cfg.user);
+		die_usage(err);
+	}
 	for (unsigned int i = 0; i < d->cfg.n_ifaces; i++) {
 		d->lock_fds[i] = lock_iface(&d->cfg, d->cfg.ifnames[i], err, sizeof(err));
 		if (d->lock_fds[i] == -EBUSY)
@@ -1260,7 +1297,7 @@ static int daemon_start(struct daemon *d)
 		fprintf(stderr, "xdhcpd: %s\n", err);
 		return 1;
 	}
-	return 0;
+	return drop_privileges(d);
 }
 
 int main(int argc, char **argv)
