@@ -160,12 +160,38 @@ check-netns: tests-build
 
 # The one test command (README, .ci/run): every suite, one summary line.
 test: tests-build
-	$(Q)scripts/run-tests.sh --build $(O) unit bpf netns
+	$(Q)scripts/run-tests.sh --build $(O) unit bpf install netns
 
 check: test
 
 demo: all $(TOOLS) $(TEST_BPF_OBJS)
 	$(Q)scripts/demo.sh $(O)
+
+# ---------------------------------------------------------------- install
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib/xdhcpd
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc/xdhcpd
+MAN_PAGES := $(wildcard doc/*.[58])
+INSTALLED := $(DESTDIR)$(SBINDIR)/xdhcpd $(DESTDIR)$(LIBDIR)/xdhcp.bpf.o \
+	$(DESTDIR)$(UNITDIR)/xdhcpd@.service $(DESTDIR)$(SYSCONFDIR)/example.conf \
+	$(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+
+.PHONY: install uninstall
+install: all
+	install -D -m 0755 $(O)/xdhcpd $(DESTDIR)$(SBINDIR)/xdhcpd
+	install -D -m 0644 $(BPF_OBJ) $(DESTDIR)$(LIBDIR)/xdhcp.bpf.o
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/systemd/xdhcpd@.service.in > $(DESTDIR)$(UNITDIR)/xdhcpd@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/xdhcpd@.service
+	install -D -m 0644 scripts/etc/example.conf $(DESTDIR)$(SYSCONFDIR)/example.conf
+	$(foreach m,$(MAN_PAGES),install -D -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m));)
+
+uninstall:
+	rm -f $(INSTALLED)
+	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR) 2>/dev/null
 
 # ---------------------------------------------------------------- misc
 FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h)

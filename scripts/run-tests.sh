@@ -53,6 +53,11 @@ for suite in "$@"; do
 			fi
 			run_one "bpf/$(basename "$t")" 300 "$t"
 		done ;;
+	install)
+		for t in tests/install/test_*.sh; do
+			[ -f "$t" ] || continue
+			run_one "install/$(basename "$t" .sh)" 120 bash "$t"
+		done ;;
 	netns)
 		for t in tests/netns/test_*.sh; do
 			[ -f "$t" ] || continue
