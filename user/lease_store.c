@@ -176,7 +176,11 @@ int store_format_line(const struct store_record *r, char *out, size_t cap)
 int store_parse_line(const char *line, uint32_t pool, struct store_record *ret_rec)
 {
 	char op[16], ip[INET_ADDRSTRLEN + 1], key[3 * XDHCP_CLIENT_ID_MAX + 8], host[64];
-	const char *crcp = strstr(line, " crc=");
+	const char *crcp = NULL, *p;
+
+	/* The last " crc=": a host name may contain the text too. */
+	for (p = strstr(line, " crc="); p; p = strstr(p + 1, " crc="))
+		crcp = p;
 	struct store_record r;
 	unsigned int crc;
 	int64_t expires;
@@ -275,32 +279,48 @@ int store_append(struct lease_store *st, const struct store_record *r)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* Write n bytes; *ret_done says how many went out, also on failure. */
+static int write_some(int fd, const char *p, size_t n, size_t *ret_done)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = write(fd, p + done, n - done);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			*ret_done = done;
 			return -errno;
 		}
-		p += w;
-		n -= (size_t)w;
+		done += (size_t)w;
 	}
+	*ret_done = done;
 	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	size_t done;
+
+	return write_some(fd, p, n, &done);
 }
 
 int store_sync(struct lease_store *st)
 {
 	int r;
 
+	size_t done;
+
 	if (!st->len)
 		return 0;
-	r = write_all(st->fd, st->buf, st->len);
+	r = write_some(st->fd, st->buf, st->len, &done);
+	/* What went out stays out: a retry writes the rest, which completes
+	 * a line cut by a short write instead of repeating it. */
+	memmove(st->buf, st->buf + done, st->len - done);
+	st->len -= done;
 	if (r)
 		return r;
-	st->len = 0;
 	if (fdatasync(st->fd))
 		return -errno;
 	return 0;

@@ -16,6 +16,13 @@
 
 #define NS_PER_S 1000000000ULL
 
+/* A counter of the server and of the request's interface. */
+#define COUNT(c, field)                                                                           \
+	do {                                                                                      \
+		(c)->s->stats.field++;                                                            \
+		(c)->ifc->stats.field++;                                                          \
+	} while (0)
+
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* A reservation's own template on one interface. */
@@ -662,13 +669,13 @@ static int send_reply(struct reply_ctx *c, const struct xdhcp_lease_key *key, ui
 		return len;
 	switch (type) {
 	case DHCPOFFER:
-		c->s->stats.offers++;
+		COUNT(c, offers);
 		break;
 	case DHCPACK:
-		c->s->stats.acks++;
+		COUNT(c, acks);
 		break;
 	case DHCPNAK:
-		c->s->stats.naks++;
+		COUNT(c, naks);
 		break;
 	}
 	return len;
@@ -763,11 +770,11 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 	struct lease *l;
 	int r;
 
-	s->stats.discovers++;
+	COUNT(c, discovers);
 	(void)dhcp_msg_opt_ip(c->req, DHCP_OPT_REQUESTED_IP, &requested);
 	r = pool_offer(c->sn->pool, key, requested, now, s->offer_ns, &l);
 	if (r == -ENOSPC || r == -EADDRINUSE) {
-		s->stats.exhausted++;
+		COUNT(c, exhausted);
 		if (log_ratelimit_ok(&s->rl_exhausted, now))
 			pr_warn("%s: no offer on '%s' (%lu warnings suppressed)",
 				r == -ENOSPC ? "address pool exhausted"
@@ -825,7 +832,7 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 	bool has_sid, has_req;
 	struct lease *l;
 
-	s->stats.requests++;
+	COUNT(c, requests);
 	has_sid = dhcp_msg_opt_ip(req, DHCP_OPT_SERVER_ID, &sid);
 	has_req = dhcp_msg_opt_ip(req, DHCP_OPT_REQUESTED_IP, &requested);
 	l = pool_find_key(c->sn->pool, key);
@@ -834,7 +841,7 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 		/* SELECTING (4.3.2). */
 		if (sid != c->ifc->server_id) {
 			/* The client chose another server: our offer is declined. */
-			s->stats.other_server++;
+			COUNT(c, other_server);
 			if (l && l->state == LEASE_OFFERED) {
 				if (s->ops.lease_ended)
 					s->ops.lease_ended(s->ops_ctx, l, LEASE_END_OFFER_TIMEOUT);
@@ -885,7 +892,7 @@ static int handle_release(struct reply_ctx *c, const struct xdhcp_lease_key *key
 	struct lease *l = pool_find_key(c->sn->pool, key);
 	uint32_t sid;
 
-	s->stats.releases++;
+	COUNT(c, releases);
 	if (dhcp_msg_opt_ip(c->req, DHCP_OPT_SERVER_ID, &sid) && sid != c->ifc->server_id)
 		return 0;
 	/* Only the holder may release, and only its own address. */
@@ -904,7 +911,7 @@ static int handle_decline(struct reply_ctx *c, const struct xdhcp_lease_key *key
 	uint32_t requested, sid;
 	char a[INET_ADDRSTRLEN];
 
-	s->stats.declines++;
+	COUNT(c, declines);
 	if (dhcp_msg_opt_ip(c->req, DHCP_OPT_SERVER_ID, &sid) && sid != c->ifc->server_id)
 		return 0;
 	if (!dhcp_msg_opt_ip(c->req, DHCP_OPT_REQUESTED_IP, &requested))
@@ -921,7 +928,7 @@ static int handle_decline(struct reply_ctx *c, const struct xdhcp_lease_key *key
 
 static int handle_inform(struct reply_ctx *c, const struct xdhcp_lease_key *key)
 {
-	c->s->stats.informs++;
+	COUNT(c, informs);
 	/* Section 4.3.5: configuration only, to ciaddr. */
 	if (!c->req->hdr.ciaddr)
 		return 0;

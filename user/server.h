@@ -18,6 +18,14 @@
 #include "lease.h"
 #include "log.h"
 
+struct server_stats {
+	uint64_t rx, malformed, ignored;
+	uint64_t discovers, offers, requests, acks, naks;
+	uint64_t releases, declines, informs;
+	uint64_t exhausted, other_server, renewals_fast;
+	uint64_t probes, conflicts, offers_evicted;
+};
+
 /* A subnet in use: its configuration, pool and addresses. */
 struct server_subnet {
 	const struct cfg_subnet *cfg;
@@ -40,15 +48,10 @@ struct server_iface {
 	 * DISCOVERs from random MACs holds at most that many addresses. */
 	struct xdhcp_lease_key *offers;
 	unsigned int offers_head, offers_n;
+	struct server_stats stats; /* this interface's share of server.stats */
 };
 
-struct server_stats {
-	uint64_t rx, malformed, ignored;
-	uint64_t discovers, offers, requests, acks, naks;
-	uint64_t releases, declines, informs;
-	uint64_t exhausted, other_server, renewals_fast;
-	uint64_t probes, conflicts, offers_evicted;
-};
+
 
 struct server_ops {
 	/* A lease was bound or extended by the daemon (before its ACK leaves);
