@@ -21,7 +21,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
-LIBS_PC := libbpf libelf zlib libcap
+LIBS_PC := libbpf libelf zlib libcap json-c
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 
@@ -251,3 +251,77 @@ bench-build: all $(BENCH_TOOLS) $(TEST_BPF_OBJS)
 bench: bench-deps bench-build
 	$(Q)scripts/bench/run.sh --build $(O)
 # ============================================================ end benchmarks
+
+# ================================================================ fuzzing
+# libFuzzer targets, one per parser (tests/fuzz/fuzz_*.c, STYLE.md 10).
+#   make fuzz               build with clang into $(O)/fuzz/ and run every
+#                           target for FUZZ_SECONDS (60) each; new inputs go
+#                           to $(O)/fuzz/corpus/, crashes to
+#                           $(O)/fuzz/artifacts/ (then add them, minimised, to
+#                           tests/fuzz/corpus/<target>/ and fix the bug)
+#   make fuzz FUZZ_TARGETS=fuzz_server FUZZ_SECONDS=600 FUZZ_JOBS=2
+#   make fuzz-replay        replay tests/fuzz/corpus/ with the replay builds
+#   make fuzz-corpus        regenerate the named seeds (tests/fuzz/gen_corpus.c)
+# Every target is also linked with a small main (tests/fuzz/replay_main.c)
+# into $(O)/fuzz/replay/, with $(CC) and ASan+UBSan, so that the corpus is
+# replayed by `make test` (tests-build builds them) without libFuzzer.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_ALL := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_DIR := $(O)/fuzz
+# What the targets exercise: the DHCP library, engine, pool, config, store.
+FUZZ_LIB_SRCS := user/dhcp_msg.c user/server.c user/lease.c user/log.c user/config.c \
+	user/lease_store.c
+FUZZ_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iuser -Ibpf -Itests/lib -Itests/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) $(FUZZ_CPPFLAGS) -MMD -MP
+
+FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/%)
+FUZZ_REPLAY := $(FUZZ_ALL:%=$(FUZZ_DIR)/replay/%)
+FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_REPLAY_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/replay-obj/%.o)
+
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-corpus
+
+# libFuzzer build: clang, coverage instrumentation, ASan+UBSan.
+$(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_STAMP)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lz
+
+# Replay build: $(CC), ASan+UBSan, the replay main instead of libFuzzer.
+$(FUZZ_DIR)/replay-obj/%.o: %.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_DIR)/replay/fuzz_%: $(FUZZ_DIR)/replay-obj/tests/fuzz/fuzz_%.o \
+		$(FUZZ_DIR)/replay-obj/tests/fuzz/replay_main.o $(FUZZ_REPLAY_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FUZZ_SAN) -o $@ $^ -lz
+
+$(FUZZ_DIR)/gen_corpus: $(FUZZ_DIR)/replay-obj/tests/fuzz/gen_corpus.o \
+		$(FUZZ_DIR)/replay-obj/tests/lib/pkt.o $(FUZZ_REPLAY_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(FUZZ_SAN) -o $@ $^ -lz
+
+tests-build: $(FUZZ_REPLAY)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh --build $(O) --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) \
+		$(FUZZ_TARGETS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	$(Q)tests/fuzz/replay.sh $(O)
+
+fuzz-corpus: $(FUZZ_DIR)/gen_corpus
+	$(Q)$(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
+# ============================================================ end fuzzing

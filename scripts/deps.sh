@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool \
-linux-libc-dev libcmocka-dev uthash-dev libcap-dev iproute2 busybox isc-dhcp-client \
+linux-libc-dev libcmocka-dev uthash-dev libcap-dev libjson-c-dev iproute2 busybox isc-dhcp-client \
 dhcpcd-base tcpdump procps python3 util-linux systemd qemu-system-x86 linux-image-cloud-amd64 cpio"
 
 missing=""

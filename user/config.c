@@ -669,6 +669,17 @@ static int opt_user(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char 
 	return 0;
 }
 
+static int opt_control_socket(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
+			      char *err, size_t errlen)
+{
+	(void)sn;
+	if (val[0] != '/' || strlen(val) >= 108)
+		return set_err(err, errlen,
+			       "control-socket: '%s' must be an absolute path under 108 characters",
+			       val);
+	return set_path(cfg->control_socket, "control-socket", val, err, errlen);
+}
+
 static int opt_lease_file(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
 			  char *err, size_t errlen)
 {
@@ -764,6 +775,8 @@ static const struct cfg_option options[] = {
 	 opt_event_timeout},
 	{"user", "NAME", SCOPE_GLOBAL,
 	 "run the event loop as this user (after loading and attaching)", opt_user},
+	{"control-socket", "PATH", SCOPE_GLOBAL,
+	 "control socket for xdhcpctl (default RUN_DIR/control.sock)", opt_control_socket},
 	{"lease-file", "PATH", SCOPE_GLOBAL, "lease store (default " CFG_LEASE_FILE_DEFAULT ")",
 	 opt_lease_file},
 	{"pin-dir", "DIR", SCOPE_GLOBAL,

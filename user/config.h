@@ -115,6 +115,7 @@ struct xdhcp_config {
 	bool detach_all;     /* --detach-all: only clean up pin_dir, then exit */
 	char event_script[CFG_PATH_MAX]; /* "" = none */
 	char user[64];                   /* "" = stay root (with fewer capabilities) */
+	char control_socket[CFG_PATH_MAX]; /* "" = RUN_DIR/control.sock */
 	uint32_t event_timeout;          /* seconds; 0 = the default */
 	bool conflict_check; /* ARP-probe addresses before offering them */
 };

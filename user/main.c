@@ -38,6 +38,8 @@
 #include <bpf/libbpf.h>
 
 #include "config.h"
+#include "ctl.h"
+#include "daemon.h"
 #include "events.h"
 #include "fastpath_abi.h"
 #include "lease_store.h"
@@ -52,35 +54,7 @@
 #define PUNT_MAX_AGE_NS (5 * NS_PER_S)
 #define EXIT_USAGE    2
 
-struct pending_reply {
-	uint32_t ifindex;
-	uint32_t len;
-	uint8_t frame[SERVER_FRAME_MAX];
-};
 
-struct daemon {
-	struct xdhcp_config cfg;
-	struct server srv;
-	struct loader ld;
-	const struct store_backend *store_be; /* the lease store: backend and its state */
-	void *store;
-	struct ring_buffer *rb;
-	int sigfd, timerfd, pkt_fd, epfd;
-	struct iface_info *infos; /* per interface, in configuration order */
-	int *lock_fds;            /* likewise */
-	int argc;
-	char **argv;
-	uint32_t *ifindexes;
-	char (*ifnames)[16];
-	struct pending_reply *pending;
-	unsigned int n_pending;
-	struct probe_table *probes; /* --conflict-check only */
-	struct events *events;      /* --event-script only */
-	bool store_dirty;
-	bool stop;
-	uint64_t punts, stale_punts, renew_events;
-	struct log_ratelimit rl_store, rl_send, rl_bad_event, rl_probe;
-};
 
 static uint64_t now_boot(void)
 {
@@ -115,12 +89,7 @@ static void die_usage(const char *msg)
 /* ------------------------------------------------------------------ */
 /* Interfaces */
 
-struct iface_info {
-	uint32_t ifindex;
-	uint8_t mac[6];
-	uint32_t addr; /* first IPv4 address, network order, 0 if none */
-	uint32_t mask;
-};
+
 
 static int iface_lookup(const char *name, struct iface_info *ret, char *err, size_t errlen)
 {
@@ -325,6 +294,26 @@ static void on_lease_ended(void *ctx, const struct lease *l, enum lease_end why)
 	}
 }
 
+uint64_t daemon_now(void)
+{
+	return now_boot();
+}
+
+int64_t daemon_boot_to_unix(uint64_t boot_ns)
+{
+	return boot_to_unix(boot_ns);
+}
+
+void daemon_lease_end(struct daemon *d, struct lease *l)
+{
+	struct server_subnet *sn = server_subnet_of(&d->srv, l->addr);
+
+	if (!sn)
+		return;
+	on_lease_ended(d, l, LEASE_END_RELEASED); /* map, store, event (bound only) */
+	pool_forget(sn->pool, l);
+}
+
 /* Sweep: a bound lease may have been renewed in XDP after our last renew
  * record (a lost record); the map's expiry is authoritative. */
 static bool keep_lease(void *ctx, struct lease *l)
@@ -506,7 +495,6 @@ static void reconcile_map(struct daemon *d)
 /* ------------------------------------------------------------------ */
 /* The event loop */
 
-static void daemon_reload(struct daemon *d);
 
 static void send_pending(struct daemon *d)
 {
@@ -702,6 +690,9 @@ static int run_loop(struct daemon *d)
 				if (r < 0 && r != -EINTR)
 					pr_warn("ring buffer: %s", strerror(-r));
 				send_pending(d);
+			} else if (d->control && fd == control_fd(d->control)) {
+				control_dispatch(d->control);
+				send_pending(d);
 			} else if (d->events && fd == events_fd(d->events)) {
 				events_dispatch(d->events);
 			} else if (d->probes && fd == d->probes->fd) {
@@ -718,7 +709,9 @@ static int run_loop(struct daemon *d)
 				if (read(d->sigfd, &si, sizeof(si)) != sizeof(si))
 					continue;
 				if (si.ssi_signo == SIGHUP) {
-					daemon_reload(d);
+					char err[1024];
+
+					(void)daemon_reload(d, err, sizeof(err));
 					send_pending(d);
 					continue;
 				}
@@ -735,9 +728,16 @@ static int run_loop(struct daemon *d)
 
 /* Look up the interfaces, fill in netmasks, validate.  Returns 0 or
  * -EINVAL with err set. */
-static int resolve_config(struct xdhcp_config *cfg, struct iface_info *infos, char *err,
-			  size_t errlen)
+static int resolve_config(struct xdhcp_config *cfg, const struct overlay *ov,
+			  struct iface_info *infos, char *err, size_t errlen)
 {
+	/* Runtime changes made through the control socket come on top. */
+	if (overlay_apply_ifaces(ov, cfg, err, errlen))
+		return -EINVAL;
+	if (!cfg->n_ifaces) {
+		snprintf(err, errlen, "no --interface given (see --help)");
+		return -EINVAL;
+	}
 	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
 		if (iface_lookup(cfg->ifnames[i], &infos[i], err, errlen))
 			return -EINVAL;
@@ -755,7 +755,7 @@ static int resolve_config(struct xdhcp_config *cfg, struct iface_info *infos, ch
 		if (!sn->netmask)
 			sn->netmask = htonl(0xffffff00);
 	}
-	if (config_validate(cfg, err, errlen))
+	if (overlay_apply_statics(ov, cfg, err, errlen) || config_validate(cfg, err, errlen))
 		return -EINVAL;
 	for (unsigned int s = 0; s < cfg->n_subnets; s++) {
 		const struct cfg_subnet *sn = &cfg->subnets[s];
@@ -884,6 +884,19 @@ static int setup_loop(struct daemon *d)
 	if (add_epoll(d->epfd, d->sigfd) || add_epoll(d->epfd, d->timerfd) ||
 	    add_epoll(d->epfd, ring_buffer__epoll_fd(d->rb)))
 		return -errno;
+	{
+		char path[CFG_PATH_MAX + 16], err[512];
+
+		if (d->cfg.control_socket[0])
+			snprintf(path, sizeof(path), "%s", d->cfg.control_socket);
+		else
+			snprintf(path, sizeof(path), "%s/control.sock", d->cfg.run_dir);
+		d->control = control_open(path, ctl_handle, d, err, sizeof(err));
+		if (!d->control || add_epoll(d->epfd, control_fd(d->control))) {
+			pr_warn("%s", d->control ? "cannot watch the control socket" : err);
+			return -EIO;
+		}
+	}
 	if (d->cfg.event_script[0]) {
 		d->events = events_new(d->cfg.event_script, d->cfg.event_timeout);
 		if (!d->events || add_epoll(d->epfd, events_fd(d->events)))
@@ -935,6 +948,8 @@ static void keep_fixed_settings(const struct xdhcp_config *old, struct xdhcp_con
 		pr_warn("reload: lease-file, pin-dir, run-dir, xdp-mode, conflict-check and "
 			"event-script change only on restart; keeping the running values");
 	memcpy(nc->event_script, old->event_script, sizeof(nc->event_script));
+	memcpy(nc->control_socket, old->control_socket, sizeof(nc->control_socket));
+	memcpy(nc->user, old->user, sizeof(nc->user));
 	nc->event_timeout = old->event_timeout;
 	memcpy(nc->lease_file, old->lease_file, sizeof(nc->lease_file));
 	memcpy(nc->pin_dir, old->pin_dir, sizeof(nc->pin_dir));
@@ -1031,46 +1046,42 @@ static void rewrite_lease_map(struct daemon *d)
  * the running one carries on.  Otherwise interfaces are added and removed,
  * reply options and templates rewritten, and leases carried over.
  */
-static void daemon_reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	struct xdhcp_config nc;
 	struct server ns, old;
 	struct iface_info *infos = NULL;
 	int *locks = NULL;
 	unsigned int orphans, added = 0, removed = 0;
-	char err[1024];
 	bool ok = false;
 	int r;
 
 	if (config_init(&nc)) {
+		snprintf(err, errlen, "out of memory");
 		pr_warn("reload: out of memory; keeping the running configuration");
-		return;
+		return -ENOMEM;
 	}
 	memset(&ns, 0, sizeof(ns));
-	r = config_parse_args(&nc, d->argc, d->argv, err, sizeof(err));
+	r = config_parse_args(&nc, d->argc, d->argv, err, errlen);
 	if (r) {
 		if (r == 1)
-			snprintf(err, sizeof(err), "--help on the command line");
+			snprintf(err, errlen, "--help on the command line");
 		goto out;
 	}
 	keep_fixed_settings(&d->cfg, &nc);
 	infos = calloc(CFG_MAX_IFACES, sizeof(*infos));
 	locks = malloc(CFG_MAX_IFACES * sizeof(*locks));
 	if (!infos || !locks) {
-		snprintf(err, sizeof(err), "out of memory");
+		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	for (unsigned int i = 0; i < CFG_MAX_IFACES; i++)
 		locks[i] = -1;
-	if (!nc.n_ifaces) {
-		snprintf(err, sizeof(err), "no --interface given");
-		goto out;
-	}
-	if (resolve_config(&nc, infos, err, sizeof(err)) ||
-	    server_init(&ns, &nc, err, sizeof(err)))
+	if (resolve_config(&nc, d->overlay, infos, err, errlen) ||
+	    server_init(&ns, &nc, err, errlen))
 		goto out;
 	if (setup_interfaces(&ns, &nc, infos, &d->srv)) {
-		snprintf(err, sizeof(err), "out of memory");
+		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	/* Locks: the running ones move over, new interfaces take theirs. */
@@ -1082,7 +1093,7 @@ static void daemon_reload(struct daemon *d)
 			}
 		}
 		if (locks[i] < 0) {
-			locks[i] = lock_iface(&nc, nc.ifnames[i], err, sizeof(err));
+			locks[i] = lock_iface(&nc, nc.ifnames[i], err, errlen);
 			if (locks[i] < 0)
 				goto out;
 		}
@@ -1147,6 +1158,7 @@ out:
 	config_free(&nc);
 	free(infos);
 	free(locks);
+	return ok ? 0 : -EINVAL;
 }
 
 static void daemon_fini(struct daemon *d)
@@ -1155,7 +1167,9 @@ static void daemon_fini(struct daemon *d)
 		send_pending(d);
 		d->store_be->close(d->store);
 	}
+	control_close(d->control);
 	events_free(d->events);
+	overlay_free(d->overlay);
 	ring_buffer__free(d->rb);
 	if (d->probes) {
 		probe_close(d->probes);
@@ -1187,7 +1201,8 @@ static void daemon_fini(struct daemon *d)
 static int drop_privileges(struct daemon *d)
 {
 	char dir[CFG_PATH_MAX], err[512];
-	const char *paths[5];
+	char sock[CFG_PATH_MAX + 16];
+	const char *paths[6];
 	char *slash;
 	int r;
 
@@ -1199,8 +1214,13 @@ static int drop_privileges(struct daemon *d)
 	paths[1] = slash ? dir : ".";
 	paths[2] = d->cfg.run_dir;
 	paths[3] = d->cfg.pin_dir;
-	paths[4] = NULL;
-	r = privs_drop(d->cfg.user[0] ? d->cfg.user : NULL, paths, 4, err, sizeof(err));
+	if (d->cfg.control_socket[0])
+		snprintf(sock, sizeof(sock), "%s", d->cfg.control_socket);
+	else
+		snprintf(sock, sizeof(sock), "%s/control.sock", d->cfg.run_dir);
+	paths[4] = sock;
+	paths[5] = NULL;
+	r = privs_drop(d->cfg.user[0] ? d->cfg.user : NULL, paths, 5, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "xdhcpd: refusing to serve with more privilege than needed: %s\n",
 			err);
@@ -1226,9 +1246,12 @@ static int daemon_start(struct daemon *d)
 	d->pending = calloc(BATCH_REPLIES, sizeof(*d->pending));
 	if (!d->lock_fds || !d->infos || !d->ifindexes || !d->ifnames || !d->pending)
 		die_usage("out of memory");
-	if (!d->cfg.n_ifaces)
+	d->overlay = overlay_load(d->cfg.lease_file);
+	if (!d->overlay)
+		die_usage("out of memory");
+	if (!d->cfg.n_ifaces && !d->overlay)
 		die_usage("no --interface given (see --help)");
-	if (resolve_config(&d->cfg, d->infos, err, sizeof(err)))
+	if (resolve_config(&d->cfg, d->overlay, d->infos, err, sizeof(err)))
 		die_usage(err);
 	if (!has_privilege())
 		die_usage("missing privilege: run as root (needs CAP_BPF, CAP_NET_ADMIN, "
@@ -1321,6 +1344,7 @@ int main(int argc, char **argv)
 	d.sigfd = d.timerfd = d.pkt_fd = d.epfd = -1;
 	d.argc = argc;
 	d.argv = argv;
+	d.started_boot_ns = now_boot();
 
 	if (d.cfg.detach_all) {
 		/* An operator's clean-up: no interfaces, no pool. */
