@@ -4,9 +4,9 @@
 # when (and only when) some are missing.  Called by make; safe to rerun.
 set -eu
 
-PKGS="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool \
+PKGS="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool mandoc \
 linux-libc-dev libcmocka-dev uthash-dev libcap-dev libjson-c-dev iproute2 busybox isc-dhcp-client \
-dhcpcd-base tcpdump procps python3 util-linux systemd qemu-system-x86 linux-image-cloud-amd64 cpio"
+dhcpcd-base tcpdump procps python3 util-linux systemd prometheus qemu-system-x86 linux-image-cloud-amd64 cpio"
 
 missing=""
 for p in $PKGS; do
@@ -22,6 +22,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Some packages (prometheus) start a service when installed: a test
+# machine gets the tool, never the daemon.  policy-rc.d refuses service
+# starts for the duration of the install, and is removed after it.
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	guard=1
+fi
+trap '[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -680,6 +680,22 @@ static int opt_control_socket(struct xdhcp_config *cfg, struct cfg_subnet *sn, c
 	return set_path(cfg->control_socket, "control-socket", val, err, errlen);
 }
 
+static int opt_metrics(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
+		       char *err, size_t errlen)
+{
+	uint32_t ip;
+	char host[64], *colon;
+
+	(void)sn;
+	if (strlen(val) >= sizeof(host) || !(colon = strrchr(strcpy(host, val), ':')))
+		return set_err(err, errlen, "metrics: expected ADDRESS:PORT, got '%s'", val);
+	*colon = '\0';
+	if (config_parse_ip(host, &ip) || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535)
+		return set_err(err, errlen, "metrics: '%s' is not an IPv4 ADDRESS:PORT", val);
+	snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", val);
+	return 0;
+}
+
 static int opt_lease_file(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
 			  char *err, size_t errlen)
 {
@@ -777,6 +793,8 @@ static const struct cfg_option options[] = {
 	 "run the event loop as this user (after loading and attaching)", opt_user},
 	{"control-socket", "PATH", SCOPE_GLOBAL,
 	 "control socket for xdhcpctl (default RUN_DIR/control.sock)", opt_control_socket},
+	{"metrics", "ADDRESS:PORT", SCOPE_GLOBAL,
+	 "serve Prometheus metrics on http://ADDRESS:PORT/metrics", opt_metrics},
 	{"lease-file", "PATH", SCOPE_GLOBAL, "lease store (default " CFG_LEASE_FILE_DEFAULT ")",
 	 opt_lease_file},
 	{"pin-dir", "DIR", SCOPE_GLOBAL,

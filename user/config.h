@@ -116,6 +116,7 @@ struct xdhcp_config {
 	char event_script[CFG_PATH_MAX]; /* "" = none */
 	char user[64];                   /* "" = stay root (with fewer capabilities) */
 	char control_socket[CFG_PATH_MAX]; /* "" = RUN_DIR/control.sock */
+	char metrics[64];                  /* "" = no metrics endpoint */
 	uint32_t event_timeout;          /* seconds; 0 = the default */
 	bool conflict_check; /* ARP-probe addresses before offering them */
 };

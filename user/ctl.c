@@ -640,6 +640,116 @@ static struct json_object *cmd_lease_del(struct daemon *d, struct json_object *r
 	return ok();
 }
 
+/* ------------------------------------------------------------------ */
+/* Prometheus exposition (--metrics) */
+
+static void metric_head(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void ctl_metrics(void *ctx, FILE *out)
+{
+	static const struct {
+		const char *name, *help;
+		enum xdhcp_stat id;
+	} xdp[] = {
+		{ "xdhcpd_xdp_packets_total", "DHCP packets to port 67 seen by the XDP program",
+		  XDHCP_STAT_RX },
+		{ "xdhcpd_xdp_fast_acks_total", "renewals answered with DHCPACK in XDP",
+		  XDHCP_STAT_FAST_ACK },
+		{ "xdhcpd_xdp_fast_naks_total", "INIT-REBOOT requests answered with DHCPNAK in XDP",
+		  XDHCP_STAT_FAST_NAK },
+		{ "xdhcpd_xdp_punts_total", "requests copied to the daemon", XDHCP_STAT_PUNT },
+		{ "xdhcpd_xdp_punt_drops_total", "requests dropped: ring buffer full",
+		  XDHCP_STAT_PUNT_DROP },
+		{ "xdhcpd_xdp_punt_limited_total", "requests dropped by the punt rate limit",
+		  XDHCP_STAT_PUNT_LIMITED },
+		{ "xdhcpd_xdp_malformed_total", "malformed DHCP frames dropped",
+		  XDHCP_STAT_MALFORMED },
+		{ "xdhcpd_xdp_arp_replies_total", "ARP requests for the server id answered",
+		  XDHCP_STAT_ARP_REPLY },
+	};
+	static const char *const types[] = { "discover", "request", "release", "decline",
+					     "inform" };
+	static const char *const replies[] = { "offer", "ack", "nak" };
+	struct daemon *d = ctx;
+	struct xdhcp_stats *xs;
+
+	xs = calloc(d->srv.n_ifaces ? d->srv.n_ifaces : 1, sizeof(*xs));
+	if (!xs)
+		return;
+	for (unsigned int i = 0; i < d->srv.n_ifaces; i++)
+		(void)loader_stats_read(&d->ld, d->srv.ifaces[i].slot, &xs[i]);
+	for (size_t k = 0; k < sizeof(xdp) / sizeof(xdp[0]); k++) {
+		metric_head(out, xdp[k].name, "counter", xdp[k].help);
+		for (unsigned int i = 0; i < d->srv.n_ifaces; i++)
+			fprintf(out, "%s{interface=\"%s\"} %llu\n", xdp[k].name,
+				d->srv.ifaces[i].name, (unsigned long long)xs[i].cnt[xdp[k].id]);
+	}
+	free(xs);
+	metric_head(out, "xdhcpd_requests_total", "counter",
+		    "requests handled by the daemon, by message type");
+	for (unsigned int i = 0; i < d->srv.n_ifaces; i++) {
+		const struct server_stats *st = &d->srv.ifaces[i].stats;
+		const uint64_t v[] = { st->discovers, st->requests, st->releases, st->declines,
+				       st->informs };
+
+		for (size_t k = 0; k < 5; k++)
+			fprintf(out, "xdhcpd_requests_total{interface=\"%s\",type=\"%s\"} %llu\n",
+				d->srv.ifaces[i].name, types[k], (unsigned long long)v[k]);
+	}
+	metric_head(out, "xdhcpd_replies_total", "counter", "replies sent by the daemon, by type");
+	for (unsigned int i = 0; i < d->srv.n_ifaces; i++) {
+		const struct server_stats *st = &d->srv.ifaces[i].stats;
+		const uint64_t v[] = { st->offers, st->acks, st->naks };
+
+		for (size_t k = 0; k < 3; k++)
+			fprintf(out, "xdhcpd_replies_total{interface=\"%s\",type=\"%s\"} %llu\n",
+				d->srv.ifaces[i].name, replies[k], (unsigned long long)v[k]);
+	}
+	metric_head(out, "xdhcpd_leases", "gauge", "lease records by subnet and state");
+	for (unsigned int s = 0; s < d->srv.n_subnets; s++) {
+		const struct pool *p = d->srv.subnets[s].pool;
+		const char *name = d->srv.subnets[s].cfg->name;
+
+		if (!p)
+			continue;
+		fprintf(out, "xdhcpd_leases{subnet=\"%s\",state=\"bound\"} %u\n", name, p->n_bound);
+		fprintf(out, "xdhcpd_leases{subnet=\"%s\",state=\"offered\"} %u\n", name,
+			p->n_offered);
+		fprintf(out, "xdhcpd_leases{subnet=\"%s\",state=\"free\"} %u\n", name, p->n_free);
+		fprintf(out, "xdhcpd_leases{subnet=\"%s\",state=\"declined\"} %u\n", name,
+			p->n_declined);
+	}
+	metric_head(out, "xdhcpd_pool_addresses", "gauge", "addresses of each subnet's range");
+	for (unsigned int s = 0; s < d->srv.n_subnets; s++) {
+		const struct pool *p = d->srv.subnets[s].pool;
+
+		if (p)
+			fprintf(out, "xdhcpd_pool_addresses{subnet=\"%s\"} %u\n",
+				d->srv.subnets[s].cfg->name, p->size);
+	}
+	metric_head(out, "xdhcpd_pool_exhausted_total", "counter",
+		    "DISCOVERs left without an offer: pool exhausted");
+	fprintf(out, "xdhcpd_pool_exhausted_total %llu\n",
+		(unsigned long long)d->srv.stats.exhausted);
+	metric_head(out, "xdhcpd_stale_punts_total", "counter",
+		    "requests dropped for waiting too long (while no daemon ran)");
+	fprintf(out, "xdhcpd_stale_punts_total %llu\n", (unsigned long long)d->stale_punts);
+	metric_head(out, "xdhcpd_event_queue", "gauge", "lease events waiting for the script");
+	fprintf(out, "xdhcpd_event_queue %zu\n", d->events ? events_pending(d->events) : 0);
+	metric_head(out, "xdhcpd_event_script_failures_total", "counter",
+		    "event script runs that failed or were killed");
+	fprintf(out, "xdhcpd_event_script_failures_total %llu\n",
+		(unsigned long long)(d->events ? events_failed(d->events) : 0));
+	metric_head(out, "xdhcpd_uptime_seconds", "gauge", "seconds since the daemon started");
+	fprintf(out, "xdhcpd_uptime_seconds %llu\n",
+		(unsigned long long)((daemon_now() - d->started_boot_ns) / 1000000000ULL));
+	metric_head(out, "xdhcpd_up", "gauge", "1 while the daemon serves");
+	fprintf(out, "xdhcpd_up 1\n");
+}
+
 struct json_object *ctl_handle(void *ctx, struct json_object *req)
 {
 	struct daemon *d = ctx;

@@ -7,12 +7,16 @@
 #define XDHCP_CTL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
 #include "config.h"
 
 struct overlay;
+
+/* The Prometheus exposition for --metrics; ctx is the struct daemon. */
+void ctl_metrics(void *ctx, FILE *out);
 
 /* The control socket's handler; ctx is the struct daemon. */
 struct json_object *ctl_handle(void *ctx, struct json_object *req);

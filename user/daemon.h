@@ -49,6 +49,7 @@ struct daemon {
 	struct probe_table *probes; /* --conflict-check only */
 	struct events *events;      /* --event-script only */
 	struct control *control;    /* the control socket */
+	struct metrics *metrics;    /* --metrics only */
 	struct overlay *overlay;    /* runtime changes made through the control socket */
 	uint64_t started_boot_ns;
 	bool store_dirty;

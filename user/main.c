@@ -45,6 +45,7 @@
 #include "lease_store.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
 #include "privs.h"
 #include "probe.h"
 #include "server.h"
@@ -651,6 +652,8 @@ static void on_tick(struct daemon *d)
 		(void)compact_store(d);
 	if (d->events)
 		events_tick(d->events, now);
+	if (d->metrics)
+		metrics_dispatch(d->metrics); /* drops stalled clients */
 	send_pending(d); /* syncs renew/expire records */
 }
 
@@ -690,6 +693,8 @@ static int run_loop(struct daemon *d)
 				if (r < 0 && r != -EINTR)
 					pr_warn("ring buffer: %s", strerror(-r));
 				send_pending(d);
+			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
+				metrics_dispatch(d->metrics);
 			} else if (d->control && fd == control_fd(d->control)) {
 				control_dispatch(d->control);
 				send_pending(d);
@@ -897,6 +902,15 @@ static int setup_loop(struct daemon *d)
 			return -EIO;
 		}
 	}
+	if (d->cfg.metrics[0]) {
+		char err[512];
+
+		d->metrics = metrics_open(d->cfg.metrics, ctl_metrics, d, err, sizeof(err));
+		if (!d->metrics || add_epoll(d->epfd, metrics_fd(d->metrics))) {
+			pr_warn("%s", d->metrics ? "cannot watch the metrics socket" : err);
+			return -EIO;
+		}
+	}
 	if (d->cfg.event_script[0]) {
 		d->events = events_new(d->cfg.event_script, d->cfg.event_timeout);
 		if (!d->events || add_epoll(d->epfd, events_fd(d->events)))
@@ -950,6 +964,7 @@ static void keep_fixed_settings(const struct xdhcp_config *old, struct xdhcp_con
 	memcpy(nc->event_script, old->event_script, sizeof(nc->event_script));
 	memcpy(nc->control_socket, old->control_socket, sizeof(nc->control_socket));
 	memcpy(nc->user, old->user, sizeof(nc->user));
+	memcpy(nc->metrics, old->metrics, sizeof(nc->metrics));
 	nc->event_timeout = old->event_timeout;
 	memcpy(nc->lease_file, old->lease_file, sizeof(nc->lease_file));
 	memcpy(nc->pin_dir, old->pin_dir, sizeof(nc->pin_dir));
@@ -1168,6 +1183,7 @@ static void daemon_fini(struct daemon *d)
 		d->store_be->close(d->store);
 	}
 	control_close(d->control);
+	metrics_close(d->metrics);
 	events_free(d->events);
 	overlay_free(d->overlay);
 	ring_buffer__free(d->rb);
