@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 
 struct control_client {
 	int fd;
+	time_t last; /* last activity: idle clients are dropped */
 	size_t len;
 	char buf[CONTROL_LINE_MAX];
 };
@@ -147,18 +150,21 @@ static int handle_line(struct control *c, int fd, const char *line)
 	struct json_object *req, *resp;
 	int r;
 
+	bool malformed;
+
 	req = json_tokener_parse_ex(tok, line, (int)strlen(line));
-	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(req, json_type_object)) {
+	malformed = !req || json_tokener_get_error(tok) != json_tokener_success ||
+		    !json_object_is_type(req, json_type_object);
+	if (malformed)
 		resp = control_error("request is not a JSON object");
-	} else {
+	else
 		resp = c->handler(c->ctx, req);
-	}
 	json_tokener_free(tok);
 	json_object_put(req);
 	r = send_line(fd, json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
 	json_object_put(resp);
-	return r;
+	/* After a malformed request the stream's framing is suspect: close. */
+	return malformed ? -1 : r;
 }
 
 static void client_read(struct control *c, int slot)
@@ -218,6 +224,7 @@ static void accept_clients(struct control *c)
 			continue;
 		}
 		c->clients[slot]->fd = fd;
+		c->clients[slot]->last = time(NULL);
 		ev.data.ptr = c->clients[slot];
 		if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev))
 			client_drop(c, slot);
@@ -228,6 +235,16 @@ void control_dispatch(struct control *c)
 {
 	struct epoll_event evs[CONTROL_MAX_CLIENTS + 1];
 	int n = epoll_wait(c->epfd, evs, CONTROL_MAX_CLIENTS + 1, 0);
+	time_t now = time(NULL);
+
+	/* A client silent for CONTROL_IDLE_S gives its slot back. */
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i] && now - c->clients[i]->last > CONTROL_IDLE_S)
+			client_drop(c, i);
+	for (int i = 0; i < n; i++)
+		for (int s = 0; s < CONTROL_MAX_CLIENTS; s++)
+			if (c->clients[s] && c->clients[s] == evs[i].data.ptr)
+				c->clients[s]->last = now;
 
 	for (int i = 0; i < n; i++) {
 		if (!evs[i].data.ptr) {

@@ -66,17 +66,30 @@ static uint64_t now_boot(void)
 }
 
 /* CLOCK_BOOTTIME ns <-> Unix seconds, for the lease file. */
+/* CLOCK_REALTIME - CLOCK_BOOTTIME in ns.  Kept stable (so one expiry
+ * always converts to the same second) and re-read only when the wall
+ * clock moved by more than a second (a clock step). */
+static int64_t realtime_offset_ns(void)
+{
+	static int64_t offset;
+	struct timespec rt;
+	int64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	now = (int64_t)rt.tv_sec * (int64_t)NS_PER_S + rt.tv_nsec - (int64_t)now_boot();
+	if (!offset || now - offset > (int64_t)NS_PER_S || offset - now > (int64_t)NS_PER_S)
+		offset = now;
+	return offset;
+}
+
 static int64_t boot_to_unix(uint64_t boot_ns)
 {
-	int64_t delta = ((int64_t)boot_ns - (int64_t)now_boot()) / (int64_t)NS_PER_S;
-
-	return (int64_t)time(NULL) + delta;
+	return ((int64_t)boot_ns + realtime_offset_ns()) / (int64_t)NS_PER_S;
 }
 
 static uint64_t unix_to_boot(int64_t unix_s)
 {
-	int64_t delta = unix_s - (int64_t)time(NULL);
-	int64_t b = (int64_t)now_boot() + delta * (int64_t)NS_PER_S;
+	int64_t b = unix_s * (int64_t)NS_PER_S - realtime_offset_ns();
 
 	return b > 0 ? (uint64_t)b : 0;
 }
@@ -654,6 +667,8 @@ static void on_tick(struct daemon *d)
 		events_tick(d->events, now);
 	if (d->metrics)
 		metrics_dispatch(d->metrics); /* drops stalled clients */
+	if (d->control)
+		control_dispatch(d->control); /* likewise */
 	send_pending(d); /* syncs renew/expire records */
 }
 

@@ -13,6 +13,7 @@
  * request (its error line is printed); 2 bad usage or a malformed argument.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -35,30 +36,24 @@
 
 #include "fastpath_abi.h"
 
-#define PROG               "xdhcpctl"
-#define DEFAULT_SOCKET     "/run/xdhcpd/control.sock"
-#define SOCKET_ENV         "XDHCPCTL_SOCKET"
-#define DEFAULT_TIMEOUT_S  5
-#define MAX_TIMEOUT_S      3600
+#define PROG		  "xdhcpctl"
+#define DEFAULT_SOCKET	  "/run/xdhcpd/control.sock"
+#define SOCKET_ENV	  "XDHCPCTL_SOCKET"
+#define DEFAULT_TIMEOUT_S 5
+#define MAX_TIMEOUT_S	  3600
 /* A lease is about 400 bytes of JSON: 256 MiB is room for 600,000 leases
  * and still a bound on what a confused peer can make us allocate. */
-#define RESPONSE_MAX       (256U << 20)
-#define RETRY_CONNECT_MS   20
-#define HOSTNAME_MAX       63 /* what the daemon keeps (char[64]) */
-#define SUBNET_NAME_MAX    63
-#define EXIT_FAIL          1
-#define EXIT_USAGE         2
-#define NS_PER_MS          1000000LL
+#define RESPONSE_MAX	  (256U << 20)
+#define RETRY_CONNECT_MS  20
+#define HOSTNAME_MAX	  63 /* what the daemon keeps (char[64]) */
+#define SUBNET_NAME_MAX	  63
+#define EXIT_FAIL	  1
+#define EXIT_USAGE	  2
+#define NS_PER_MS	  1000000LL
+#define N_MEMBERS(a)	  (sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------------ */
 /* Messages */
-
-static void vmsg(const char *fmt, va_list ap)
-{
-	fputs(PROG ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
 
 /* One line on stderr; returns status, for `return fail(EXIT_FAIL, ...)`. */
 static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -68,7 +63,9 @@ static int fail(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
 	va_end(ap);
 	return status;
 }
@@ -90,31 +87,30 @@ static int usage_error(const char *fmt, ...)
 
 /*
  * A string from the daemon (host names come from clients), made safe for a
- * terminal and a whitespace-separated table: printable ASCII other than
- * space and backslash is kept, anything else becomes \xNN.  NULL and ""
- * become "-".  Returns a heap string, or NULL when out of memory.
+ * terminal: printable ASCII is kept, anything else becomes \xNN, and so do
+ * spaces unless keep_space (a table cell must stay one word).  Returns a
+ * heap string, or NULL when out of memory.
  */
-static char *display(const char *s)
+static char *escape(const char *s, bool keep_space)
 {
-	size_t n = 0;
-	char *out, *p;
+	char *out = malloc(strlen(s) * 4 + 1), *p = out;
 
-	if (!s || !*s)
-		return strdup("-");
-	for (const char *q = s; *q; q++)
-		n += (isgraph((unsigned char)*q) && *q != '\\') ? 1 : 4;
-	out = malloc(n + 1);
 	if (!out)
 		return NULL;
-	p = out;
 	for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
-		if (isgraph(*q) && *q != '\\')
+		if ((isgraph(*q) && *q != '\\') || (keep_space && *q == ' '))
 			*p++ = (char)*q;
 		else
 			p += sprintf(p, "\\x%02x", *q);
 	}
 	*p = '\0';
 	return out;
+}
+
+/* A table cell: escaped, "-" for a missing or empty value. */
+static char *display(const char *s)
+{
+	return s && *s ? escape(s, false) : strdup("-");
 }
 
 /* ------------------------------------------------------------------ */
@@ -190,8 +186,7 @@ static int check_ip(const char *cmd, const char *what, const char *s)
 		return fail(EXIT_USAGE, "%s: %s '%s' is not an IPv4 address", cmd, what, s);
 	h = ntohl(a.s_addr);
 	if (h == 0 || h == 0xffffffff || (h >> 28) == 0xe || (h >> 24) == 127)
-		return fail(EXIT_USAGE, "%s: %s '%s' is not a unicast IPv4 address", cmd, what,
-			    s);
+		return fail(EXIT_USAGE, "%s: %s '%s' is not a unicast IPv4 address", cmd, what, s);
 	return 0;
 }
 
@@ -274,16 +269,16 @@ static const struct ctl_option options[] = {
 	 "interface add: serve IF from subnet NAME (default: default)"},
 	{"help", NULL, OPT_HELP, false, "show this help and exit"},
 };
-#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+#define N_OPTIONS N_MEMBERS(options)
 
 struct ctl {
 	const char *socket_path;
 	bool json;
 	unsigned int timeout_s;
-	const char *interface; /* leases --interface */
-	const char *subnet;    /* interface add --subnet */
+	const char *interface;	/* leases --interface */
+	const char *subnet;	/* interface add --subnet */
 	unsigned int opts_seen; /* OPT_BIT()s given on the command line */
-	int64_t deadline_ns;    /* CLOCK_MONOTONIC */
+	int64_t deadline_ns;	/* CLOCK_MONOTONIC */
 	struct json_object *request;
 	struct json_object *response;
 };
@@ -320,15 +315,7 @@ static const struct ctl_command commands[] = {
 	{"interface del", "IF", 1, 1, 0, "stop serving IF and detach its XDP program",
 	 cmd_interface_del},
 };
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-static const struct ctl_option *option_by_id(enum ctl_opt_id id)
-{
-	for (size_t i = 0; i < N_OPTIONS; i++)
-		if (options[i].id == id)
-			return &options[i];
-	return NULL;
-}
+#define N_COMMANDS N_MEMBERS(commands)
 
 /* "--name METAVAR" into buf. */
 static const char *option_lhs(const struct ctl_option *o, char *buf, size_t cap)
@@ -341,15 +328,16 @@ static const char *option_lhs(const struct ctl_option *o, char *buf, size_t cap)
 /* "reservation add MAC|id:HEX IP [HOSTNAME] [--opt X]" into buf. */
 static const char *command_lhs(const struct ctl_command *cmd, char *buf, size_t cap)
 {
-	size_t n = (size_t)snprintf(buf, cap, "%s%s%s", cmd->words, *cmd->args ? " " : "",
-				    cmd->args);
+	size_t n =
+		(size_t)snprintf(buf, cap, "%s%s%s", cmd->words, *cmd->args ? " " : "", cmd->args);
 
 	for (size_t i = 0; i < N_OPTIONS && n < cap; i++) {
-		char o[64];
+		if (cmd->opts & OPT_BIT(options[i].id)) {
+			char o[64];
 
-		if (cmd->opts & OPT_BIT(options[i].id))
 			n += (size_t)snprintf(buf + n, cap - n, " [%s]",
 					      option_lhs(&options[i], o, sizeof(o)));
+		}
 	}
 	return buf;
 }
@@ -359,16 +347,19 @@ static void usage(FILE *out)
 	char lhs[128];
 	int w = 0;
 
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		w = (int)strlen(command_lhs(&commands[i], lhs, sizeof(lhs))) > w
-			    ? (int)strlen(lhs)
-			    : w;
-	for (size_t i = 0; i < N_OPTIONS; i++)
-		w = (int)strlen(option_lhs(&options[i], lhs, sizeof(lhs))) > w ? (int)strlen(lhs)
-										  : w;
-	fprintf(out, "Usage: " PROG " [OPTIONS] COMMAND [ARGS]\n\n"
-		     PROG ": query and steer a running xdhcpd through its control socket.\n\n"
-		     "Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		int n = (int)strlen(command_lhs(&commands[i], lhs, sizeof(lhs)));
+
+		w = n > w ? n : w;
+	}
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		int n = (int)strlen(option_lhs(&options[i], lhs, sizeof(lhs)));
+
+		w = n > w ? n : w;
+	}
+	fprintf(out, "Usage: " PROG " [OPTIONS] COMMAND [ARGS]\n\n");
+	fprintf(out, PROG ": query and steer a running xdhcpd through its control socket.\n\n");
+	fprintf(out, "Commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(out, "  %-*s  %s\n", w, command_lhs(&commands[i], lhs, sizeof(lhs)),
 			commands[i].help);
@@ -577,115 +568,103 @@ out:
 	return obj;
 }
 
+/* One line for a failed connect (connecting) or exchange; returns 1. */
+static int transport_error(const struct ctl *c, int err, bool connecting)
+{
+	const char *path = c->socket_path;
+
+	switch (err) {
+	case -ENOENT:
+	case -ECONNREFUSED:
+		if (!connecting)
+			break;
+		return fail(EXIT_FAIL, "cannot reach xdhcpd at %s: is it running? (%s)", path,
+			    strerror(-err));
+	case -EACCES:
+	case -EPERM:
+		return fail(EXIT_FAIL,
+			    "cannot connect to xdhcpd at %s: %s (the socket is owner-only: run as "
+			    "root or as the daemon's --user)",
+			    path, strerror(-err));
+	case -ETIMEDOUT:
+		if (connecting)
+			return fail(EXIT_FAIL,
+				    "cannot reach xdhcpd at %s: no connection within %u s", path,
+				    c->timeout_s);
+		return fail(EXIT_FAIL, "xdhcpd at %s did not answer within %u s", path,
+			    c->timeout_s);
+	case -ECONNRESET:
+	case -EPIPE:
+		return fail(EXIT_FAIL, "xdhcpd at %s closed the connection without an answer",
+			    path);
+	case -EMSGSIZE:
+		return fail(EXIT_FAIL, "the answer of xdhcpd at %s is longer than %u MiB", path,
+			    RESPONSE_MAX >> 20);
+	}
+	return fail(EXIT_FAIL, "%s xdhcpd at %s: %s",
+		    connecting ? "cannot connect to" : "talking to", path, strerror(-err));
+}
+
+/* Connect, send the request line, read the response line.  Returns 0 or
+ * the exit status, with the line printed. */
+static int exchange(struct ctl *c, const char *req, size_t reqlen, char **ret_line, size_t *ret_len)
+{
+	int fd, r;
+
+	c->deadline_ns = now_ns() + (int64_t)c->timeout_s * 1000000000LL;
+	fd = ctl_connect(c);
+	if (fd < 0)
+		return transport_error(c, fd, true);
+	r = send_all(c, fd, req, reqlen);
+	if (!r)
+		r = read_line(c, fd, ret_line, ret_len);
+	close(fd);
+	return r ? transport_error(c, r, false) : 0;
+}
+
 /*
  * Send c->request, read the response into c->response.  Returns 0 when the
- * daemon said "ok": true; otherwise prints one line and returns the exit
- * status.
+ * daemon said "ok": true; otherwise prints one line (the daemon's error, if
+ * it gave one) and returns the exit status.
  */
 static int ctl_call(struct ctl *c)
 {
-	const char *path = c->socket_path, *why = NULL, *text;
 	struct json_object *ok = NULL, *err = NULL;
-	char *line = NULL, *reqbuf = NULL;
-	size_t len, reqlen;
-	int fd, r, status = EXIT_FAIL;
+	const char *text, *why = NULL;
+	char *line = NULL, *req, *shown;
+	size_t len = 0, reqlen;
+	int status;
 
-	c->deadline_ns = now_ns() + (int64_t)c->timeout_s * 1000000000LL;
 	/* PLAIN never breaks a line: control characters in strings are
 	 * escaped, so the request is exactly one line. */
 	text = json_object_to_json_string_ext(c->request, JSON_C_TO_STRING_PLAIN |
 								  JSON_C_TO_STRING_NOSLASHESCAPE);
-	reqlen = strlen(text);
-	reqbuf = malloc(reqlen + 2);
-	if (!reqbuf)
+	if (!text || asprintf(&req, "%s\n", text) < 0)
 		return fail(EXIT_FAIL, "out of memory");
-	memcpy(reqbuf, text, reqlen);
-	reqbuf[reqlen++] = '\n';
-	reqbuf[reqlen] = '\0';
+	reqlen = strlen(req);
+	status = exchange(c, req, reqlen, &line, &len);
+	free(req);
+	if (status)
+		return status;
 
-	fd = ctl_connect(c);
-	if (fd == -ENOENT || fd == -ECONNREFUSED) {
-		fail(EXIT_FAIL, "cannot reach xdhcpd at %s: is it running? (%s)", path,
-		     strerror(-fd));
-		goto out;
-	}
-	if (fd == -EACCES || fd == -EPERM) {
-		fail(EXIT_FAIL,
-		     "cannot connect to xdhcpd at %s: %s (the socket is owner-only: run as root "
-		     "or as the daemon's --user)",
-		     path, strerror(-fd));
-		goto out;
-	}
-	if (fd == -ETIMEDOUT) {
-		fail(EXIT_FAIL, "cannot reach xdhcpd at %s: no connection within %u s", path,
-		     c->timeout_s);
-		goto out;
-	}
-	if (fd < 0) {
-		fail(EXIT_FAIL, "cannot connect to xdhcpd at %s: %s", path, strerror(-fd));
-		goto out;
-	}
-	r = send_all(c, fd, reqbuf, reqlen);
-	if (!r)
-		r = read_line(c, fd, &line, &len);
-	close(fd);
-	if (r == -ETIMEDOUT) {
-		fail(EXIT_FAIL, "xdhcpd at %s did not answer within %u s", path, c->timeout_s);
-		goto out;
-	}
-	if (r == -ECONNRESET || r == -EPIPE) {
-		fail(EXIT_FAIL, "xdhcpd at %s closed the connection without an answer", path);
-		goto out;
-	}
-	if (r == -EMSGSIZE) {
-		fail(EXIT_FAIL, "the answer of xdhcpd at %s is longer than %u MiB", path,
-		     RESPONSE_MAX >> 20);
-		goto out;
-	}
-	if (r) {
-		fail(EXIT_FAIL, "talking to xdhcpd at %s: %s", path, strerror(-r));
-		goto out;
-	}
 	c->response = parse_response(line, len, &why);
-	if (!c->response) {
-		fail(EXIT_FAIL, "malformed answer from xdhcpd at %s: %s", path, why);
-		goto out;
-	}
+	free(line);
+	if (!c->response)
+		return fail(EXIT_FAIL, "malformed answer from xdhcpd at %s: %s", c->socket_path,
+			    why);
 	if (!json_object_is_type(c->response, json_type_object) ||
 	    !json_object_object_get_ex(c->response, "ok", &ok) ||
-	    !json_object_is_type(ok, json_type_boolean)) {
-		fail(EXIT_FAIL, "malformed answer from xdhcpd at %s: no \"ok\" field", path);
-		goto out;
-	}
-	if (!json_object_get_boolean(ok)) {
-		char *shown = NULL;
-
-		if (json_object_object_get_ex(c->response, "error", &err) &&
-		    json_object_is_type(err, json_type_string)) {
-			/* Keep the daemon's spaces; escape only what could
-			 * break the line or the terminal. */
-			const char *e = json_object_get_string(err);
-
-			shown = malloc(strlen(e) * 4 + 1);
-			if (shown) {
-				char *p = shown;
-
-				for (const unsigned char *q = (const unsigned char *)e; *q; q++)
-					if (isprint(*q))
-						*p++ = (char)*q;
-					else
-						p += sprintf(p, "\\x%02x", *q);
-				*p = '\0';
-			}
-		}
-		fail(EXIT_FAIL, "%s", shown ? shown : "xdhcpd refused the request without a reason");
-		free(shown);
-		goto out;
-	}
-	status = 0;
-out:
-	free(line);
-	free(reqbuf);
+	    !json_object_is_type(ok, json_type_boolean))
+		return fail(EXIT_FAIL, "malformed answer from xdhcpd at %s: no \"ok\" field",
+			    c->socket_path);
+	if (json_object_get_boolean(ok))
+		return 0;
+	if (!json_object_object_get_ex(c->response, "error", &err) ||
+	    !json_object_is_type(err, json_type_string))
+		return fail(EXIT_FAIL, "xdhcpd refused the request without a reason");
+	shown = escape(json_object_get_string(err), true);
+	status = fail(EXIT_FAIL, "%s", shown ? shown : "out of memory");
+	free(shown);
 	return status;
 }
 
@@ -759,28 +738,38 @@ struct column {
 	bool right; /* numbers */
 };
 
+#define TABLE_MAX_COLS 16
+
 struct table {
 	const struct column *cols;
-	size_t ncols, nrows;
-	char **cells; /* nrows * ncols heap strings */
+	size_t ncols, nrows, cap; /* cap: rows allocated */
+	char **cells;		  /* nrows * ncols heap strings */
 };
 
 /* Append a row; takes ownership of the cells.  Returns -ENOMEM when any
  * cell is NULL (a failed strdup) or the table cannot grow. */
 static int table_add(struct table *t, char **row)
 {
-	char **grown;
 	bool ok = true;
 
+	assert(t->ncols <= TABLE_MAX_COLS);
 	for (size_t i = 0; i < t->ncols; i++)
 		ok = ok && row[i];
-	grown = ok ? realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*grown)) : NULL;
-	if (!grown) {
+	if (ok && t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		char **grown = realloc(t->cells, cap * t->ncols * sizeof(*grown));
+
+		ok = grown != NULL;
+		if (ok) {
+			t->cells = grown;
+			t->cap = cap;
+		}
+	}
+	if (!ok) {
 		for (size_t i = 0; i < t->ncols; i++)
 			free(row[i]);
 		return -ENOMEM;
 	}
-	t->cells = grown;
 	memcpy(t->cells + t->nrows * t->ncols, row, t->ncols * sizeof(*row));
 	t->nrows++;
 	return 0;
@@ -792,7 +781,7 @@ static void table_free(struct table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	t->cells = NULL;
-	t->nrows = 0;
+	t->nrows = t->cap = 0;
 }
 
 static void print_cell(const char *s, int w, bool right, bool last)
@@ -809,9 +798,10 @@ static void print_cell(const char *s, int w, bool right, bool last)
 
 static void table_print(const struct table *t)
 {
-	int w[32] = {0};
+	int w[TABLE_MAX_COLS] = {0};
 
-	for (size_t j = 0; j < t->ncols && j < 32; j++) {
+	assert(t->ncols <= TABLE_MAX_COLS);
+	for (size_t j = 0; j < t->ncols; j++) {
 		w[j] = (int)strlen(t->cols[j].title);
 		for (size_t i = 0; i < t->nrows; i++) {
 			int n = (int)strlen(t->cells[i * t->ncols + j]);
@@ -852,23 +842,22 @@ static bool add_str(struct json_object *o, const char *key, const char *val)
 	return s && json_object_object_add(o, key, s) == 0;
 }
 
-/* Build c->request: cmd and NULL-terminated key, value pairs; then call. */
-static int request(struct ctl *c, const char *cmd, ...)
+/* A string member of a request; members whose value is NULL are left out
+ * (optional arguments not given). */
+struct member {
+	const char *key, *val;
+};
+
+/* Build c->request from cmd and its members, then call the daemon. */
+static int request(struct ctl *c, const char *cmd, const struct member *m, size_t n)
 {
-	const char *key;
-	va_list ap;
 	bool ok;
 
 	c->request = new_request(cmd);
 	ok = c->request != NULL;
-	va_start(ap, cmd);
-	while (ok && (key = va_arg(ap, const char *))) {
-		const char *val = va_arg(ap, const char *);
-
-		if (val)
-			ok = add_str(c->request, key, val);
-	}
-	va_end(ap);
+	for (size_t i = 0; ok && i < n; i++)
+		if (m[i].val)
+			ok = add_str(c->request, m[i].key, m[i].val);
 	if (!ok)
 		return fail(EXIT_FAIL, "out of memory");
 	return ctl_call(c);
@@ -920,11 +909,12 @@ static char *xdp_text(struct json_object *l)
 static int cmd_leases(struct ctl *c, char **argv)
 {
 	static const struct column cols[] = {
-		{"ADDRESS", false}, {"CLIENT", false},	 {"MAC", false},
+		{"ADDRESS", false},   {"CLIENT", false}, {"MAC", false},
 		{"INTERFACE", false}, {"STATE", false},	 {"EXPIRES", false},
-		{"HOSTNAME", false}, {"STATIC", false}, {"XDP", false},
+		{"HOSTNAME", false},  {"STATIC", false}, {"XDP", false},
 	};
-	struct table t = {.cols = cols, .ncols = sizeof(cols) / sizeof(cols[0])};
+	const struct member m[] = {{"interface", c->interface}};
+	struct table t = {.cols = cols, .ncols = N_MEMBERS(cols)};
 	struct json_object *leases;
 	size_t n;
 	int r;
@@ -932,7 +922,7 @@ static int cmd_leases(struct ctl *c, char **argv)
 	(void)argv;
 	if (c->interface && check_ifname("leases", c->interface))
 		return EXIT_USAGE;
-	r = request(c, "leases", "interface", c->interface, NULL);
+	r = request(c, "leases", m, N_MEMBERS(m));
 	if (r)
 		return r;
 	if (!json_object_object_get_ex(c->response, "leases", &leases) ||
@@ -988,50 +978,52 @@ static void print_daemon_line(struct json_object *d)
 	static const struct {
 		const char *key, *label;
 	} fields[] = {
-		{"leases_bound", "bound"},     {"leases_offered", "offered"},
-		{"punts", "punts"},	       {"stale_punts", "stale punts"},
-		{"renew_events", "XDP renewals"}, {"events_pending", "events pending"},
+		{"leases_bound", "bound"},
+		{"leases_offered", "offered"},
+		{"punts", "punts"},
+		{"stale_punts", "stale punts"},
+		{"renew_events", "XDP renewals"},
+		{"events_pending", "events pending"},
 		{"events_failed", "events failed"},
 	};
 	int64_t v;
-	char up[48];
 
 	fputs("daemon:", stdout);
 	if (jint(d, "pid", &v))
 		printf(" pid %" PRId64 ",", v);
 	if (jint(d, "uptime_s", &v)) {
+		char up[48];
+
 		format_uptime(v, up, sizeof(up));
 		printf(" up %s,", up);
 	}
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (jint(d, fields[i].key, &v))
-			printf(" %" PRId64 " %s%s", v, fields[i].label,
-			       i + 1 < sizeof(fields) / sizeof(fields[0]) ? "," : "");
-		else
-			printf(" - %s%s", fields[i].label,
-			       i + 1 < sizeof(fields) / sizeof(fields[0]) ? "," : "");
+	for (size_t i = 0; i < N_MEMBERS(fields); i++) {
+		char *n = jint_text(d, fields[i].key);
+
+		printf(" %s %s%s", n ? n : "-", fields[i].label,
+		       i + 1 < N_MEMBERS(fields) ? "," : "\n");
+		free(n);
 	}
-	putchar('\n');
 }
 
 static int cmd_stats(struct ctl *c, char **argv)
 {
 	static const struct column cols[] = {
-		{"INTERFACE", false}, {"SUBNET", false},   {"XDP", false},	{"FAST-ACK", true},
-		{"FAST-NAK", true},   {"PUNTS", true},	   {"PUNT-DROP", true}, {"OFFERS", true},
-		{"ACKS", true},	      {"NAKS", true},	   {"DECLINES", true},	{"RELEASES", true},
-		{"POOL", true},	      {"USED", true},	   {"FREE", true},
+		{"INTERFACE", false}, {"SUBNET", false}, {"XDP", false},      {"FAST-ACK", true},
+		{"FAST-NAK", true},   {"PUNTS", true},	 {"PUNT-DROP", true}, {"OFFERS", true},
+		{"ACKS", true},	      {"NAKS", true},	 {"DECLINES", true},  {"RELEASES", true},
+		{"POOL", true},	      {"USED", true},	 {"FREE", true},
 	};
-	static const char *const counters[] = {"fast_acks", "fast_naks", "punts",
+	static const char *const counters[] = {"fast_acks",  "fast_naks", "punts",
 					       "punt_drops", "offers",	  "acks",
 					       "naks",	     "declines",  "releases"};
-	struct table t = {.cols = cols, .ncols = sizeof(cols) / sizeof(cols[0])};
+	struct table t = {.cols = cols, .ncols = N_MEMBERS(cols)};
 	struct json_object *ifaces, *daemon;
 	size_t n;
 	int r;
 
 	(void)argv;
-	r = request(c, "stats", NULL);
+	r = request(c, "stats", NULL, 0);
 	if (r)
 		return r;
 	if (!json_object_object_get_ex(c->response, "interfaces", &ifaces) ||
@@ -1057,7 +1049,7 @@ static int cmd_stats(struct ctl *c, char **argv)
 		row[k++] = display(jstr(ifc, "name"));
 		row[k++] = display(jstr(ifc, "subnet"));
 		row[k++] = display(jstr(ifc, "xdp_mode"));
-		for (size_t j = 0; j < sizeof(counters) / sizeof(counters[0]); j++)
+		for (size_t j = 0; j < N_MEMBERS(counters); j++)
 			row[k++] = jint_text(ifc, counters[j]);
 		if (!json_object_object_get_ex(ifc, "pool", &pool) ||
 		    !json_object_is_type(pool, json_type_object))
@@ -1083,8 +1075,9 @@ static int cmd_reservation_add(struct ctl *c, char **argv)
 	    check_ip("reservation add", "IP", argv[1]) ||
 	    (argv[2] && check_hostname("reservation add", argv[2])))
 		return EXIT_USAGE;
-	return request(c, "reservation-add", "client", client, "ip", argv[1], "hostname",
-		       argv[2], NULL);
+	const struct member m[] = {{"client", client}, {"ip", argv[1]}, {"hostname", argv[2]}};
+
+	return request(c, "reservation-add", m, N_MEMBERS(m));
 }
 
 static int cmd_reservation_del(struct ctl *c, char **argv)
@@ -1093,14 +1086,18 @@ static int cmd_reservation_del(struct ctl *c, char **argv)
 
 	if (parse_client("reservation del", argv[0], client, sizeof(client)))
 		return EXIT_USAGE;
-	return request(c, "reservation-del", "client", client, NULL);
+	const struct member m[] = {{"client", client}};
+
+	return request(c, "reservation-del", m, N_MEMBERS(m));
 }
 
 static int cmd_lease_del(struct ctl *c, char **argv)
 {
 	if (check_ip("lease del", "ADDRESS", argv[0]))
 		return EXIT_USAGE;
-	return request(c, "lease-del", "address", argv[0], NULL);
+	const struct member m[] = {{"address", argv[0]}};
+
+	return request(c, "lease-del", m, N_MEMBERS(m));
 }
 
 static int cmd_interface_add(struct ctl *c, char **argv)
@@ -1108,14 +1105,18 @@ static int cmd_interface_add(struct ctl *c, char **argv)
 	if (check_ifname("interface add", argv[0]) ||
 	    (c->subnet && check_subnet("interface add", c->subnet)))
 		return EXIT_USAGE;
-	return request(c, "interface-add", "name", argv[0], "subnet", c->subnet, NULL);
+	const struct member m[] = {{"name", argv[0]}, {"subnet", c->subnet}};
+
+	return request(c, "interface-add", m, N_MEMBERS(m));
 }
 
 static int cmd_interface_del(struct ctl *c, char **argv)
 {
 	if (check_ifname("interface del", argv[0]))
 		return EXIT_USAGE;
-	return request(c, "interface-del", "name", argv[0], NULL);
+	const struct member m[] = {{"name", argv[0]}};
+
+	return request(c, "interface-del", m, N_MEMBERS(m));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1183,7 +1184,7 @@ int main(int argc, char **argv)
 	struct ctl c = {.timeout_s = DEFAULT_TIMEOUT_S};
 	const struct ctl_command *cmd = NULL;
 	const char *env = getenv(SOCKET_ENV);
-	char **pos, *args[4] = {NULL};
+	char **pos, *args[4] = {NULL}; /* a command's arguments (3 at most), NULL after */
 	size_t npos, used = 0;
 	int opt, status;
 
@@ -1197,7 +1198,7 @@ int main(int argc, char **argv)
 	/* GNU getopt permutes: options may come before or after the command
 	 * words, as in `xdhcpctl leases --json`.  "--" ends the options. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (opt == 'h')
 			opt = OPT_HELP;
 		if (opt > 0 && opt < OPT_MAX)
@@ -1224,10 +1225,12 @@ int main(int argc, char **argv)
 		case OPT_SUBNET:
 			c.subnet = optarg;
 			break;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt)
+			if (optopt > 0 && optopt < 256 && isprint(optopt))
 				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!*c.socket_path)
@@ -1253,11 +1256,11 @@ int main(int argc, char **argv)
 		char lhs[128];
 
 		if (npos > cmd->max_args)
-			return usage_error("%s: unexpected argument '%s' (usage: %s)", cmd->words,
-					   pos[cmd->max_args],
-					   command_lhs(cmd, lhs, sizeof(lhs)));
-		return usage_error("%s: missing argument (usage: %s)", cmd->words,
-				   command_lhs(cmd, lhs, sizeof(lhs)));
+			return fail(EXIT_USAGE, "%s: unexpected argument '%s'; usage: " PROG " %s",
+				    cmd->words, pos[cmd->max_args],
+				    command_lhs(cmd, lhs, sizeof(lhs)));
+		return fail(EXIT_USAGE, "%s: missing argument; usage: " PROG " %s", cmd->words,
+			    command_lhs(cmd, lhs, sizeof(lhs)));
 	}
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		unsigned int bit = OPT_BIT(options[i].id);

@@ -447,3 +447,24 @@ start_dhcpcd() {
 dhcpcd_ctl() {
 	timeout 20 nsenter -t "$DHCPCD_PID" -m -n dhcpcd -4 "$@" "$DHCPCD_IF"
 }
+
+# ---------------------------------------------------------------------
+# Crashes.
+
+# forget_pid PID: drop a process this shell has already reaped from PIDS,
+# so that cleanup never signals a PID the system may have reused.
+forget_pid() {
+	local p keep=()
+	for p in "${PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	PIDS=("${keep[@]}")
+}
+
+# kill9_xdhcpd: SIGKILL the daemon (by its PID), reap it, forget its PID.
+# Its pinned link and maps stay: XDP keeps answering renewals.
+kill9_xdhcpd() {
+	kill -9 "$XDHCPD_PID"
+	wait "$XDHCPD_PID" 2>/dev/null || true
+	forget_pid "$XDHCPD_PID"
+}
