@@ -277,7 +277,6 @@ FUZZ_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iuser -Ibpf -Itests/lib -Itests/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) $(FUZZ_CPPFLAGS) -MMD -MP
 
-FUZZ_BINS := $(FUZZ_ALL:%=$(FUZZ_DIR)/%)
 FUZZ_REPLAY := $(FUZZ_ALL:%=$(FUZZ_DIR)/replay/%)
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_REPLAY_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/replay-obj/%.o)
@@ -325,3 +324,26 @@ fuzz-replay: $(FUZZ_REPLAY)
 fuzz-corpus: $(FUZZ_DIR)/gen_corpus
 	$(Q)$(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
 # ============================================================ end fuzzing
+
+# ================================================================ xdhcpctl
+# The control client (user/xdhcpctl.c; protocol: docs/control-protocol.md,
+# manual: doc/xdhcpctl.8).  It links json-c and none of the daemon's
+# modules.  `make install` puts it beside xdhcpd; `make uninstall` removes it.
+JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+XDHCPCTL := $(O)/xdhcpctl
+
+all: $(XDHCPCTL)
+
+$(O)/user/xdhcpctl.o: HOST_CFLAGS += $(JSONC_CFLAGS)
+
+$(XDHCPCTL): $(O)/user/xdhcpctl.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
+
+.PHONY: install-xdhcpctl
+INSTALLED += $(DESTDIR)$(SBINDIR)/xdhcpctl
+install: install-xdhcpctl
+install-xdhcpctl: $(XDHCPCTL)
+	install -D -m 0755 $(XDHCPCTL) $(DESTDIR)$(SBINDIR)/xdhcpctl
+# ============================================================ end xdhcpctl

@@ -4,7 +4,7 @@
 # when (and only when) some are missing.  Called by make; safe to rerun.
 set -eu
 
-PKGS="clang llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool mandoc \
+PKGS="clang libclang-rt-14-dev llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool mandoc \
 linux-libc-dev libcmocka-dev uthash-dev libcap-dev libjson-c-dev iproute2 busybox isc-dhcp-client \
 dhcpcd-base tcpdump procps python3 util-linux systemd prometheus qemu-system-x86 linux-image-cloud-amd64 cpio"
 
