@@ -616,8 +616,11 @@ trap on_exit EXIT
 
 setup_netns
 SERVER_MAC=$(ip -n "$NS_S" -o link show dev "$IF_S" | sed -n 's|.*link/ether \([0-9a-f:]*\).*|\1|p')
+# All the test's clients share one link (a bridge, not one tap per VM):
+# let every offer stand (the default of 16 per interface would withdraw
+# the oldest during the storm, by design; tests/netns/test_flood.sh).
 start_xdhcpd --interface "$IF_S" --range 198.18.0.100,198.18.0.149 --router $SERVER_ID \
-	--dns 198.18.0.53 --lease-time $LEASE_TIME \
+	--dns 198.18.0.53 --lease-time $LEASE_TIME --max-offers 256 \
 	--static $RESERVED_MAC,$RESERVED_IP,$RESERVED_NAME --search a.example.test,b.example.test
 
 case_dora_broadcast
