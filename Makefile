@@ -347,3 +347,17 @@ install: install-xdhcpctl
 install-xdhcpctl: $(XDHCPCTL)
 	install -D -m 0755 $(XDHCPCTL) $(DESTDIR)$(SBINDIR)/xdhcpctl
 # ============================================================ end xdhcpctl
+
+# ================================================================ lint
+# make lint: clang-tidy (.clang-tidy) and cppcheck
+# (scripts/cppcheck-suppressions.txt) over every C file: user/, tests/,
+# scripts/bench/, and the BPF programs with --target=bpf (scripts/lint.sh).
+# One line per finding, a summary; exits non-zero on any finding.  Logs in
+# $(O)/lint/last/.  The BPF skeletons come first: user code includes them.
+LINT_GEN := $(SKEL) $(if $(wildcard scripts/bench/loadgen.bpf.c),$(BENCH_DIR)/loadgen.skel.h)
+
+.PHONY: lint
+lint: $(LINT_GEN) | $(DEPS_STAMP)
+	$(Q)LINT_HOST_FLAGS='-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -Itests/lib -I$(O) $(PC_CFLAGS) $(JSONC_CFLAGS)' \
+		LINT_BPF_FLAGS='$(BPF_CFLAGS)' scripts/lint.sh --build $(O)
+# ============================================================ end lint

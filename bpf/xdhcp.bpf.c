@@ -39,6 +39,7 @@ enum fp_action {
 struct fp_request {
 	struct xdhcp_lease_key key;
 	struct xdhcp_lease *lease; /* ACT_ACK only */
+	__u64 now;                 /* CLOCK_BOOTTIME, read once per packet */
 	struct dhcp_opts *opts;	   /* in the scratch map */
 };
 
@@ -146,7 +147,8 @@ static __always_inline int decide(struct xdp_md *ctx, void *data, void *data_end
 		return ACT_PUNT;
 	if (r->lease->addr != addr)
 		return init_reboot ? ACT_NAK : ACT_PUNT;
-	if (r->lease->expires_ns <= bpf_ktime_get_boot_ns())
+	r->now = bpf_ktime_get_boot_ns();
+	if (r->lease->expires_ns <= r->now)
 		return ACT_PUNT;
 	return ACT_ACK;
 }
@@ -238,7 +240,12 @@ static __always_inline void emit_renew(struct xdp_md *ctx, const struct xdhcp_le
 	ev->xid = xid;
 	ev->pad = 0;
 	__builtin_memcpy(&ev->key, key, sizeof(ev->key));
-	bpf_ringbuf_submit(ev, 0);
+	/* No wakeup per renewal: the daemon drains these on its 1 s tick
+	 * and with every punt; it is woken only when they pile up. */
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&xdhcp_events, BPF_RB_AVAIL_DATA) >
+					       XDHCP_EVENTS_BYTES / 4
+				       ? BPF_RB_FORCE_WAKEUP
+				       : BPF_RB_NO_WAKEUP);
 }
 
 /*
@@ -324,7 +331,7 @@ static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
 		return err;
 
 	/* Extend the lease in place: only the fields the fast path owns. */
-	now = bpf_ktime_get_boot_ns();
+	now = r->now;
 	lease->expires_ns = now + (__u64)lease->lease_time * NSEC_PER_SEC;
 	lease->fast_renewed_ns = now;
 	__sync_fetch_and_add(&lease->fast_renewals, 1);
