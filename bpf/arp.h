@@ -37,10 +37,10 @@ struct arp_ipv4 {
 /* Is this an ARP request (not an announcement) for the interface's server
  * id?  Returns the body, or NULL. */
 static __always_inline struct arp_ipv4 *arp_request_for(void *data, void *data_end,
-							 const struct xdhcp_iface *iface,
-							 struct ethhdr **ret_eth)
+							const struct xdhcp_iface *iface,
+							struct ethhdr **ret_eth)
 {
-	struct hdr_cursor nh = { .pos = data };
+	struct hdr_cursor nh = {.pos = data};
 	struct vlan_hdr *vlan;
 	struct arp_ipv4 *a;
 	__be32 spa, tpa;

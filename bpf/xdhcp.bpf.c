@@ -39,7 +39,7 @@ enum fp_action {
 struct fp_request {
 	struct xdhcp_lease_key key;
 	struct xdhcp_lease *lease; /* ACT_ACK only */
-	__u64 now;                 /* CLOCK_BOOTTIME, read once per packet */
+	__u64 now;		   /* CLOCK_BOOTTIME, read once per packet */
 	struct dhcp_opts *opts;	   /* in the scratch map */
 };
 

@@ -16,14 +16,14 @@
 #define BOOTREPLY   2
 
 #define DHCP_HTYPE_ETHER 1
-#define DHCP_HLEN_ETHER  6
+#define DHCP_HLEN_ETHER	 6
 
 #define DHCP_MAGIC_COOKIE 0x63825363U /* host order; compare with bpf_htonl() */
 
 #define DHCP_FLAG_BROADCAST 0x8000U /* host order, in dhcp_hdr.flags */
 
 /* RFC 2131 section 2: minimum BOOTP message a client must accept (RFC 1542). */
-#define DHCP_MIN_MSG_LEN 300
+#define DHCP_MIN_MSG_LEN      300
 /* RFC 2131 section 2: every client accepts an IP datagram of 576 octets. */
 #define DHCP_MIN_MAX_MSG_SIZE 576
 

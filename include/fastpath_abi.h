@@ -17,27 +17,27 @@
 #define XDHCP_PIN_DIR_DEFAULT "/sys/fs/bpf/xdhcpd"
 
 /* Object names in the BPF object (at most 15 characters, kernel limit). */
-#define XDHCP_PROG_NAME   "xdp_dhcp_rx"
-#define XDHCP_MAP_LEASES  "xdhcp_leases"
-#define XDHCP_MAP_IFACES  "xdhcp_ifaces"
-#define XDHCP_MAP_TMPL    "xdhcp_tmpl"
-#define XDHCP_MAP_STATS   "xdhcp_stats"
-#define XDHCP_MAP_EVENTS  "xdhcp_events"
-#define XDHCP_MAP_RATE    "xdhcp_rate"
+#define XDHCP_PROG_NAME	 "xdp_dhcp_rx"
+#define XDHCP_MAP_LEASES "xdhcp_leases"
+#define XDHCP_MAP_IFACES "xdhcp_ifaces"
+#define XDHCP_MAP_TMPL	 "xdhcp_tmpl"
+#define XDHCP_MAP_STATS	 "xdhcp_stats"
+#define XDHCP_MAP_EVENTS "xdhcp_events"
+#define XDHCP_MAP_RATE	 "xdhcp_rate"
 
 /* File names under the pin directory. */
 #define XDHCP_PIN_LEASES "leases"
 #define XDHCP_PIN_IFACES "ifaces"
-#define XDHCP_PIN_TMPL   "templates"
-#define XDHCP_PIN_STATS  "stats"
+#define XDHCP_PIN_TMPL	 "templates"
+#define XDHCP_PIN_STATS	 "stats"
 #define XDHCP_PIN_EVENTS "events"
 
 /* Default capacities (the daemon may raise them before load). */
 #define XDHCP_LEASES_MAX_DEFAULT (1U << 20)
-#define XDHCP_IFACES_MAX         4096
-#define XDHCP_TMPL_ENTRIES       4096
-#define XDHCP_STATS_SLOTS        4096 /* slot 0: interfaces the daemon does not serve */
-#define XDHCP_EVENTS_BYTES       (4U << 20)
+#define XDHCP_IFACES_MAX	 4096
+#define XDHCP_TMPL_ENTRIES	 4096
+#define XDHCP_STATS_SLOTS	 4096 /* slot 0: interfaces the daemon does not serve */
+#define XDHCP_EVENTS_BYTES	 (4U << 20)
 
 /* ------------------------------------------------------------------ */
 /* Lease table: xdhcp_leases, BPF_MAP_TYPE_HASH (no prealloc).
@@ -46,7 +46,7 @@
  * matching entry when it answers a renewal. */
 
 enum xdhcp_key_kind {
-	XDHCP_KEY_HWADDR = 1,    /* no option 61: htype + chaddr[0..hlen) */
+	XDHCP_KEY_HWADDR = 1,	 /* no option 61: htype + chaddr[0..hlen) */
 	XDHCP_KEY_CLIENT_ID = 2, /* option 61 bytes, verbatim (type byte included) */
 };
 
@@ -55,10 +55,10 @@ enum xdhcp_key_kind {
 #define XDHCP_CLIENT_ID_MAX 64
 
 struct xdhcp_lease_key {
-	__u32 pool;  /* pool (subnet) index, from struct xdhcp_iface */
-	__u8 kind;   /* enum xdhcp_key_kind */
-	__u8 len;    /* bytes of id in use; the rest is zero */
-	__u8 htype;  /* hardware type for XDHCP_KEY_HWADDR, else 0 */
+	__u32 pool; /* pool (subnet) index, from struct xdhcp_iface */
+	__u8 kind;  /* enum xdhcp_key_kind */
+	__u8 len;   /* bytes of id in use; the rest is zero */
+	__u8 htype; /* hardware type for XDHCP_KEY_HWADDR, else 0 */
 	__u8 pad;
 	__u8 id[XDHCP_CLIENT_ID_MAX];
 };
@@ -71,11 +71,11 @@ enum xdhcp_lease_flags {
 struct xdhcp_lease {
 	__u64 expires_ns;      /* CLOCK_BOOTTIME; extended by the fast path */
 	__u64 fast_renewed_ns; /* last renewal answered in XDP, 0 if none */
-	__be32 addr;           /* the leased address */
+	__be32 addr;	       /* the leased address */
 	__u32 lease_time;      /* seconds granted on each renewal */
-	__u32 tmpl;            /* index into xdhcp_tmpl: the ACK's options */
-	__u32 ifindex;         /* interface the lease was granted on */
-	__u32 flags;           /* enum xdhcp_lease_flags */
+	__u32 tmpl;	       /* index into xdhcp_tmpl: the ACK's options */
+	__u32 ifindex;	       /* interface the lease was granted on */
+	__u32 flags;	       /* enum xdhcp_lease_flags */
 	__u32 fast_renewals;   /* renewals answered in XDP */
 };
 _Static_assert(sizeof(struct xdhcp_lease) == 40, "lease value layout");
@@ -87,17 +87,17 @@ _Static_assert(sizeof(struct xdhcp_lease) == 40, "lease value layout");
 
 enum xdhcp_iface_flags {
 	XDHCP_IF_FASTPATH = 1 << 0, /* answer renewals in XDP (else punt all) */
-	XDHCP_IF_ARP = 1 << 1,      /* answer ARP for server_ip (the interface lacks it) */
+	XDHCP_IF_ARP = 1 << 1,	    /* answer ARP for server_ip (the interface lacks it) */
 };
 
 struct xdhcp_iface {
 	__be32 server_ip; /* server identifier, option 54, IPv4 source */
-	__be32 net;       /* subnet address, for the wrong-network check */
-	__be32 mask;      /* subnet mask */
-	__u32 pool;       /* pool index used in lease keys */
-	__u32 slot;       /* index into xdhcp_stats */
-	__u32 flags;      /* enum xdhcp_iface_flags */
-	__u8 mac[6];      /* Ethernet source of replies */
+	__be32 net;	  /* subnet address, for the wrong-network check */
+	__be32 mask;	  /* subnet mask */
+	__u32 pool;	  /* pool index used in lease keys */
+	__u32 slot;	  /* index into xdhcp_stats */
+	__u32 flags;	  /* enum xdhcp_iface_flags */
+	__u8 mac[6];	  /* Ethernet source of replies */
 	__u8 pad[2];
 	/* Punt rate limit (GCRA, per CPU): one punt per punt_interval_ns on
 	 * average, punt_burst at once; 0 = unlimited.  A guest flooding
@@ -134,17 +134,17 @@ _Static_assert(sizeof(struct xdhcp_tmpl) == 328, "template layout");
  * per-CPU values.  Append only: never renumber or reuse a value. */
 
 enum xdhcp_stat {
-	XDHCP_STAT_RX = 0,        /* IPv4/UDP packets to port 67 seen */
-	XDHCP_STAT_FAST_ACK,      /* renewals answered with DHCPACK in XDP */
-	XDHCP_STAT_FAST_NAK,      /* INIT-REBOOT answered with DHCPNAK in XDP */
-	XDHCP_STAT_PUNT,          /* packets copied to the daemon */
-	XDHCP_STAT_PUNT_DROP,     /* punts dropped: ring buffer full */
-	XDHCP_STAT_MALFORMED,     /* truncated or inconsistent headers/options */
-	XDHCP_STAT_NOT_SERVED,    /* interface not configured: passed */
-	XDHCP_STAT_NO_ROOM,       /* reply did not fit in the frame: punted */
-	XDHCP_STAT_EVENT_DROP,    /* renewal records lost: ring buffer full */
-	XDHCP_STAT_ARP_REPLY,     /* ARP requests for the server id answered */
-	XDHCP_STAT_PUNT_LIMITED,  /* punts dropped by the interface's rate limit */
+	XDHCP_STAT_RX = 0,	 /* IPv4/UDP packets to port 67 seen */
+	XDHCP_STAT_FAST_ACK,	 /* renewals answered with DHCPACK in XDP */
+	XDHCP_STAT_FAST_NAK,	 /* INIT-REBOOT answered with DHCPNAK in XDP */
+	XDHCP_STAT_PUNT,	 /* packets copied to the daemon */
+	XDHCP_STAT_PUNT_DROP,	 /* punts dropped: ring buffer full */
+	XDHCP_STAT_MALFORMED,	 /* truncated or inconsistent headers/options */
+	XDHCP_STAT_NOT_SERVED,	 /* interface not configured: passed */
+	XDHCP_STAT_NO_ROOM,	 /* reply did not fit in the frame: punted */
+	XDHCP_STAT_EVENT_DROP,	 /* renewal records lost: ring buffer full */
+	XDHCP_STAT_ARP_REPLY,	 /* ARP requests for the server id answered */
+	XDHCP_STAT_PUNT_LIMITED, /* punts dropped by the interface's rate limit */
 	XDHCP_STAT_MAX,
 };
 
@@ -178,7 +178,7 @@ struct xdhcp_event_hdr {
 
 struct xdhcp_punt_event {
 	struct xdhcp_event_hdr hdr;
-	__u32 len;   /* bytes in data (the whole frame from the Ethernet header) */
+	__u32 len; /* bytes in data (the whole frame from the Ethernet header) */
 	__u32 pad;
 	__u64 ts_ns; /* CLOCK_BOOTTIME at reception */
 	__u8 data[XDHCP_PUNT_MAX];
@@ -189,10 +189,10 @@ _Static_assert(sizeof(struct xdhcp_punt_event) == XDHCP_PUNT_HDR_LEN + XDHCP_PUN
 
 struct xdhcp_renew_event {
 	struct xdhcp_event_hdr hdr;
-	__be32 addr;       /* the renewed address */
-	__u32 lease_time;  /* seconds granted */
-	__u64 expires_ns;  /* new expiry, CLOCK_BOOTTIME */
-	__be32 xid;        /* request transaction id */
+	__be32 addr;	  /* the renewed address */
+	__u32 lease_time; /* seconds granted */
+	__u64 expires_ns; /* new expiry, CLOCK_BOOTTIME */
+	__be32 xid;	  /* request transaction id */
 	__u32 pad;
 	struct xdhcp_lease_key key;
 };

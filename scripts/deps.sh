@@ -6,7 +6,8 @@ set -eu
 
 PKGS="clang libclang-rt-14-dev llvm make gcc pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool mandoc \
 linux-libc-dev libcmocka-dev uthash-dev libcap-dev libjson-c-dev iproute2 busybox isc-dhcp-client \
-dhcpcd-base tcpdump procps python3 util-linux systemd prometheus qemu-system-x86 linux-image-cloud-amd64 cpio"
+dhcpcd-base tcpdump procps python3 util-linux systemd prometheus qemu-system-x86 linux-image-cloud-amd64 cpio \
+clang-tidy cppcheck"
 
 missing=""
 for p in $PKGS; do

@@ -145,6 +145,18 @@ static int check_dns_name(const char *val)
 	return dhcp_encode_dns_name(val, wire, sizeof(wire)) < 0 ? -EINVAL : 0;
 }
 
+/* The value of a hex digit, or -1. */
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Hex bytes, optionally separated by ':' or '-'. */
 static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 {
@@ -155,12 +167,10 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 
 		if ((*s == ':' || *s == '-') && n > 0)
 			s++;
-		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) || n >= cap)
+		hi = hex_digit(s[0]);
+		lo = hi < 0 ? -1 : hex_digit(s[1]);
+		if (hi < 0 || lo < 0 || n >= cap)
 			return -EINVAL;
-		hi = isdigit((unsigned char)s[0]) ? s[0] - '0'
-						  : tolower((unsigned char)s[0]) - 'a' + 10;
-		lo = isdigit((unsigned char)s[1]) ? s[1] - '0'
-						  : tolower((unsigned char)s[1]) - 'a' + 10;
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		s += 2;
 	}
@@ -173,6 +183,7 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 /* ------------------------------------------------------------------ */
 /* Subnet-scoped options */
 
+/* cppcheck-suppress constParameter ; the signature is the option handler's */
 static int opt_interface(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
 			 char *err, size_t errlen)
 {
@@ -607,9 +618,9 @@ static int opt_punt_rate(struct xdhcp_config *cfg, struct cfg_subnet *sn, const 
 {
 	(void)sn;
 	if (parse_u32(val, 0, 1000000, &cfg->punt_rate))
-		return set_err(err, errlen,
-			       "punt-rate: '%s' is not a number of packets per second in 0..1000000",
-			       val);
+		return set_err(
+			err, errlen,
+			"punt-rate: '%s' is not a number of packets per second in 0..1000000", val);
 	return 0;
 }
 
@@ -680,17 +691,24 @@ static int opt_control_socket(struct xdhcp_config *cfg, struct cfg_subnet *sn, c
 	return set_path(cfg->control_socket, "control-socket", val, err, errlen);
 }
 
-static int opt_metrics(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val,
-		       char *err, size_t errlen)
+static int opt_metrics(struct xdhcp_config *cfg, struct cfg_subnet *sn, const char *val, char *err,
+		       size_t errlen)
 {
 	uint32_t ip;
 	char host[64], *colon;
+	long port;
 
 	(void)sn;
-	if (strlen(val) >= sizeof(host) || !(colon = strrchr(strcpy(host, val), ':')))
+	if (strlen(val) >= sizeof(host))
+		return set_err(err, errlen, "metrics: expected ADDRESS:PORT, got '%s'", val);
+	snprintf(host, sizeof(host), "%s", val);
+	colon = strrchr(host, ':');
+	if (!colon)
 		return set_err(err, errlen, "metrics: expected ADDRESS:PORT, got '%s'", val);
 	*colon = '\0';
-	if (config_parse_ip(host, &ip) || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535)
+	/* As lenient as metrics_open(), which parses the port again. */
+	port = strtol(colon + 1, NULL, 10);
+	if (config_parse_ip(host, &ip) || port <= 0 || port > 65535)
 		return set_err(err, errlen, "metrics: '%s' is not an IPv4 ADDRESS:PORT", val);
 	snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", val);
 	return 0;
@@ -962,7 +980,7 @@ int config_parse_args(struct xdhcp_config *cfg, int argc, char **argv, char *err
 /* `[subnet NAME]`: a new subnet inheriting the default subnet's options. */
 static int open_section(struct xdhcp_config *cfg, const char *line, char *err, size_t errlen)
 {
-	const struct cfg_subnet *def = &cfg->subnets[0];
+	const struct cfg_subnet *def;
 	struct cfg_subnet *sn, *grown;
 	char name[64];
 

@@ -21,16 +21,16 @@
 
 #include "fastpath_abi.h"
 
-#define CFG_MAX_IFACES  1024
+#define CFG_MAX_IFACES	1024
 #define CFG_MAX_SUBNETS 256
-#define CFG_MAX_ADDRS   8
-#define CFG_MAX_SEARCH  8
-#define CFG_MAX_ROUTES  16
+#define CFG_MAX_ADDRS	8
+#define CFG_MAX_SEARCH	8
+#define CFG_MAX_ROUTES	16
 #define CFG_MAX_OPTIONS 32
 #define CFG_MAX_STATICS 65536
-#define CFG_NAME_MAX    256
-#define CFG_PATH_MAX    4096
-#define CFG_FILE_MAX    128 /* BOOTP 'file' field */
+#define CFG_NAME_MAX	256
+#define CFG_PATH_MAX	4096
+#define CFG_FILE_MAX	128 /* BOOTP 'file' field */
 
 #define CFG_LEASE_FILE_DEFAULT "/var/lib/xdhcpd/leases"
 #define CFG_RUN_DIR_DEFAULT    "/run/xdhcpd"
@@ -110,15 +110,15 @@ struct xdhcp_config {
 	char run_dir[CFG_PATH_MAX];
 	enum cfg_xdp_mode xdp_mode;
 	int verbose;
-	bool no_fastpath;    /* punt every packet (diagnostics) */
-	bool detach_on_exit; /* remove links and pins at exit */
-	bool detach_all;     /* --detach-all: only clean up pin_dir, then exit */
-	char event_script[CFG_PATH_MAX]; /* "" = none */
-	char user[64];                   /* "" = stay root (with fewer capabilities) */
+	bool no_fastpath;		   /* punt every packet (diagnostics) */
+	bool detach_on_exit;		   /* remove links and pins at exit */
+	bool detach_all;		   /* --detach-all: only clean up pin_dir, then exit */
+	char event_script[CFG_PATH_MAX];   /* "" = none */
+	char user[64];			   /* "" = stay root (with fewer capabilities) */
 	char control_socket[CFG_PATH_MAX]; /* "" = RUN_DIR/control.sock */
-	char metrics[64];                  /* "" = no metrics endpoint */
-	uint32_t event_timeout;          /* seconds; 0 = the default */
-	bool conflict_check; /* ARP-probe addresses before offering them */
+	char metrics[64];		   /* "" = no metrics endpoint */
+	uint32_t event_timeout;		   /* seconds; 0 = the default */
+	bool conflict_check;		   /* ARP-probe addresses before offering them */
 };
 
 /* Defaults for every field.  Returns 0 or -ENOMEM. */

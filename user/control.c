@@ -53,8 +53,8 @@ struct json_object *control_error(const char *fmt, ...)
 struct control *control_open(const char *path, control_handler handler, void *ctx, char *err,
 			     size_t errlen)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct control *c;
 	mode_t old;
 	int r;
@@ -197,8 +197,8 @@ static void client_read(struct control *c, int slot)
 			cl->len -= used;
 		}
 		if (cl->len == sizeof(cl->buf) - 1) {
-			struct json_object *e = control_error("request longer than %d bytes",
-							       CONTROL_LINE_MAX - 1);
+			struct json_object *e =
+				control_error("request longer than %d bytes", CONTROL_LINE_MAX - 1);
 
 			(void)send_line(cl->fd, json_object_to_json_string(e));
 			json_object_put(e);
@@ -212,7 +212,7 @@ static void accept_clients(struct control *c)
 {
 	for (;;) {
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), slot = -1;
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP};
 
 		if (fd < 0)
 			return;

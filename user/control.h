@@ -15,7 +15,7 @@
 
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_LINE_MAX    65536
-#define CONTROL_IDLE_S      30 /* seconds a client may stay silent */
+#define CONTROL_IDLE_S	    30 /* seconds a client may stay silent */
 
 /* Returns a new response object (the module frees it), never NULL. */
 typedef struct json_object *(*control_handler)(void *ctx, struct json_object *req);

@@ -34,8 +34,8 @@ enum overlay_op {
 struct overlay_entry {
 	enum overlay_op op;
 	char name[IF_NAMESIZE]; /* interface */
-	char subnet[64];        /* subnet of an added interface */
-	struct cfg_static st;   /* reservation (kind, len, id; ip and host name when added) */
+	char subnet[64];	/* subnet of an added interface */
+	struct cfg_static st;	/* reservation (kind, len, id; ip and host name when added) */
 };
 
 struct overlay {
@@ -223,7 +223,8 @@ int overlay_apply_ifaces(const struct overlay *ov, struct xdhcp_config *cfg, cha
 				return -EINVAL;
 			}
 			if (cfg->n_ifaces >= CFG_MAX_IFACES) {
-				snprintf(err, errlen, "interface '%s': too many interfaces", e->name);
+				snprintf(err, errlen, "interface '%s': too many interfaces",
+					 e->name);
 				return -EINVAL;
 			}
 			snprintf(cfg->ifnames[cfg->n_ifaces], IF_NAMESIZE, "%s", e->name);
@@ -335,7 +336,7 @@ static struct json_object *lease_json(struct daemon *d, const struct server_subn
 	struct server_iface *ifc = server_iface_find(&d->srv, l->ifindex);
 	const struct pool_resv *resv = l->key.kind ? pool_resv_by_key(sn->pool, &l->key) : NULL;
 	struct lease_event ev;
-	struct xdhcp_lease v;
+	struct xdhcp_lease v = {0};
 	char buf[256], when[32];
 	int64_t expires = 0;
 	bool in_map = false;
@@ -363,11 +364,11 @@ static struct json_object *lease_json(struct daemon *d, const struct server_subn
 	iso8601(expires, when, sizeof(when));
 	add_str(o, "expires", when);
 	json_object_object_add(o, "expires_unix", json_object_new_int64(expires));
-	add_str(o, "hostname", resv && ((const struct cfg_static *)resv->data)->hostname[0]
-				       ? ((const struct cfg_static *)resv->data)->hostname
-				       : l->hostname);
-	json_object_object_add(o, "static",
-			       json_object_new_boolean(resv && resv->addr == l->addr));
+	add_str(o, "hostname",
+		resv && ((const struct cfg_static *)resv->data)->hostname[0]
+			? ((const struct cfg_static *)resv->data)->hostname
+			: l->hostname);
+	json_object_object_add(o, "static", json_object_new_boolean(resv && resv->addr == l->addr));
 	json_object_object_add(o, "renewed_in_xdp",
 			       json_object_new_boolean(in_map && v.fast_renewals > 0));
 	add_u64(o, "fast_renewals", in_map ? v.fast_renewals : 0);
@@ -398,8 +399,7 @@ static struct json_object *cmd_leases(struct daemon *d, struct json_object *req)
 
 		if (!sn->pool)
 			continue;
-		HASH_ITER(hh_addr, sn->pool->by_addr, l, tmp)
-		{
+		HASH_ITER(hh_addr, sn->pool->by_addr, l, tmp) {
 			/* Exclusions (server id, routers) are not leases. */
 			if (l->state == LEASE_DECLINED && l->expires_ns == UINT64_MAX)
 				continue;
@@ -418,18 +418,19 @@ static struct json_object *cmd_stats(struct daemon *d)
 		const char *name;
 		enum xdhcp_stat id;
 	} xdp[] = {
-		{ "rx", XDHCP_STAT_RX },
-		{ "fast_acks", XDHCP_STAT_FAST_ACK },
-		{ "fast_naks", XDHCP_STAT_FAST_NAK },
-		{ "punts", XDHCP_STAT_PUNT },
-		{ "punt_drops", XDHCP_STAT_PUNT_DROP },
-		{ "punt_limited", XDHCP_STAT_PUNT_LIMITED },
-		{ "malformed", XDHCP_STAT_MALFORMED },
-		{ "arp_replies", XDHCP_STAT_ARP_REPLY },
-		{ "no_room", XDHCP_STAT_NO_ROOM },
-		{ "event_drops", XDHCP_STAT_EVENT_DROP },
+		{"rx", XDHCP_STAT_RX},
+		{"fast_acks", XDHCP_STAT_FAST_ACK},
+		{"fast_naks", XDHCP_STAT_FAST_NAK},
+		{"punts", XDHCP_STAT_PUNT},
+		{"punt_drops", XDHCP_STAT_PUNT_DROP},
+		{"punt_limited", XDHCP_STAT_PUNT_LIMITED},
+		{"malformed", XDHCP_STAT_MALFORMED},
+		{"arp_replies", XDHCP_STAT_ARP_REPLY},
+		{"no_room", XDHCP_STAT_NO_ROOM},
+		{"event_drops", XDHCP_STAT_EVENT_DROP},
 	};
-	struct json_object *o = ok(), *dm = json_object_new_object(), *arr = json_object_new_array();
+	struct json_object *o = ok(), *dm = json_object_new_object(),
+			   *arr = json_object_new_array();
 	unsigned int bound = 0, offered = 0;
 
 	for (unsigned int s = 0; s < d->srv.n_subnets; s++) {
@@ -511,11 +512,12 @@ static struct json_object *apply_change(struct daemon *d, const char *cmd,
 	/* A later change to the same interface or client replaces earlier
 	 * ones. */
 	for (unsigned int i = 0; i < ov->n; i++) {
-		bool same = (e->op == OV_IFACE_ADD || e->op == OV_IFACE_DEL)
-				    ? (ov->e[i].op == OV_IFACE_ADD || ov->e[i].op == OV_IFACE_DEL) &&
-					      !strcmp(ov->e[i].name, e->name)
-				    : (ov->e[i].op == OV_STATIC_ADD || ov->e[i].op == OV_STATIC_DEL) &&
-					      same_client(&ov->e[i].st, &e->st);
+		bool same =
+			(e->op == OV_IFACE_ADD || e->op == OV_IFACE_DEL)
+				? (ov->e[i].op == OV_IFACE_ADD || ov->e[i].op == OV_IFACE_DEL) &&
+					  !strcmp(ov->e[i].name, e->name)
+				: (ov->e[i].op == OV_STATIC_ADD || ov->e[i].op == OV_STATIC_DEL) &&
+					  same_client(&ov->e[i].st, &e->st);
 
 		if (same) {
 			memmove(&ov->e[i], &ov->e[i + 1], (ov->n - i - 1) * sizeof(ov->e[0]));
@@ -633,8 +635,8 @@ static struct json_object *cmd_lease_del(struct daemon *d, struct json_object *r
 	sn = server_subnet_of(&d->srv, ip);
 	if (sn)
 		l = pool_find_addr(sn->pool, ip);
-	if (!l || !l->key.kind || (l->state != LEASE_BOUND && l->state != LEASE_OFFERED &&
-				   l->state != LEASE_FREE))
+	if (!l || !l->key.kind ||
+	    (l->state != LEASE_BOUND && l->state != LEASE_OFFERED && l->state != LEASE_FREE))
 		return control_error("lease-del: no lease on %s", addr);
 	daemon_lease_end(d, l);
 	return ok();
@@ -654,25 +656,24 @@ void ctl_metrics(void *ctx, FILE *out)
 		const char *name, *help;
 		enum xdhcp_stat id;
 	} xdp[] = {
-		{ "xdhcpd_xdp_packets_total", "DHCP packets to port 67 seen by the XDP program",
-		  XDHCP_STAT_RX },
-		{ "xdhcpd_xdp_fast_acks_total", "renewals answered with DHCPACK in XDP",
-		  XDHCP_STAT_FAST_ACK },
-		{ "xdhcpd_xdp_fast_naks_total", "INIT-REBOOT requests answered with DHCPNAK in XDP",
-		  XDHCP_STAT_FAST_NAK },
-		{ "xdhcpd_xdp_punts_total", "requests copied to the daemon", XDHCP_STAT_PUNT },
-		{ "xdhcpd_xdp_punt_drops_total", "requests dropped: ring buffer full",
-		  XDHCP_STAT_PUNT_DROP },
-		{ "xdhcpd_xdp_punt_limited_total", "requests dropped by the punt rate limit",
-		  XDHCP_STAT_PUNT_LIMITED },
-		{ "xdhcpd_xdp_malformed_total", "malformed DHCP frames dropped",
-		  XDHCP_STAT_MALFORMED },
-		{ "xdhcpd_xdp_arp_replies_total", "ARP requests for the server id answered",
-		  XDHCP_STAT_ARP_REPLY },
+		{"xdhcpd_xdp_packets_total", "DHCP packets to port 67 seen by the XDP program",
+		 XDHCP_STAT_RX},
+		{"xdhcpd_xdp_fast_acks_total", "renewals answered with DHCPACK in XDP",
+		 XDHCP_STAT_FAST_ACK},
+		{"xdhcpd_xdp_fast_naks_total", "INIT-REBOOT requests answered with DHCPNAK in XDP",
+		 XDHCP_STAT_FAST_NAK},
+		{"xdhcpd_xdp_punts_total", "requests copied to the daemon", XDHCP_STAT_PUNT},
+		{"xdhcpd_xdp_punt_drops_total", "requests dropped: ring buffer full",
+		 XDHCP_STAT_PUNT_DROP},
+		{"xdhcpd_xdp_punt_limited_total", "requests dropped by the punt rate limit",
+		 XDHCP_STAT_PUNT_LIMITED},
+		{"xdhcpd_xdp_malformed_total", "malformed DHCP frames dropped",
+		 XDHCP_STAT_MALFORMED},
+		{"xdhcpd_xdp_arp_replies_total", "ARP requests for the server id answered",
+		 XDHCP_STAT_ARP_REPLY},
 	};
-	static const char *const types[] = { "discover", "request", "release", "decline",
-					     "inform" };
-	static const char *const replies[] = { "offer", "ack", "nak" };
+	static const char *const types[] = {"discover", "request", "release", "decline", "inform"};
+	static const char *const replies[] = {"offer", "ack", "nak"};
 	struct daemon *d = ctx;
 	struct xdhcp_stats *xs;
 
@@ -692,8 +693,8 @@ void ctl_metrics(void *ctx, FILE *out)
 		    "requests handled by the daemon, by message type");
 	for (unsigned int i = 0; i < d->srv.n_ifaces; i++) {
 		const struct server_stats *st = &d->srv.ifaces[i].stats;
-		const uint64_t v[] = { st->discovers, st->requests, st->releases, st->declines,
-				       st->informs };
+		const uint64_t v[] = {st->discovers, st->requests, st->releases, st->declines,
+				      st->informs};
 
 		for (size_t k = 0; k < 5; k++)
 			fprintf(out, "xdhcpd_requests_total{interface=\"%s\",type=\"%s\"} %llu\n",
@@ -702,7 +703,7 @@ void ctl_metrics(void *ctx, FILE *out)
 	metric_head(out, "xdhcpd_replies_total", "counter", "replies sent by the daemon, by type");
 	for (unsigned int i = 0; i < d->srv.n_ifaces; i++) {
 		const struct server_stats *st = &d->srv.ifaces[i].stats;
-		const uint64_t v[] = { st->offers, st->acks, st->naks };
+		const uint64_t v[] = {st->offers, st->acks, st->naks};
 
 		for (size_t k = 0; k < 3; k++)
 			fprintf(out, "xdhcpd_replies_total{interface=\"%s\",type=\"%s\"} %llu\n",

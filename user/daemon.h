@@ -39,7 +39,7 @@ struct daemon {
 	struct ring_buffer *rb;
 	int sigfd, timerfd, pkt_fd, epfd;
 	struct iface_info *infos; /* per interface, in configuration order */
-	int *lock_fds;            /* likewise */
+	int *lock_fds;		  /* likewise */
 	int argc;
 	char **argv;
 	uint32_t *ifindexes;
@@ -47,7 +47,7 @@ struct daemon {
 	struct pending_reply *pending;
 	unsigned int n_pending;
 	struct probe_table *probes; /* --conflict-check only */
-	struct events *events;      /* --event-script only */
+	struct events *events;	    /* --event-script only */
 	struct control *control;    /* the control socket */
 	struct metrics *metrics;    /* --metrics only */
 	struct overlay *overlay;    /* runtime changes made through the control socket */

@@ -22,8 +22,8 @@ struct dhcp_frame {
 	uint8_t src_mac[6];
 	uint16_t vlan_tci; /* host order; valid when has_vlan */
 	bool has_vlan;
-	uint32_t src_ip; /* network order */
-	uint32_t dst_ip; /* network order */
+	uint32_t src_ip;   /* network order */
+	uint32_t dst_ip;   /* network order */
 	uint16_t src_port; /* host order */
 	uint16_t dst_port; /* host order */
 	uint8_t ttl;
@@ -46,8 +46,8 @@ int dhcp_frame_parse(const uint8_t *frame, size_t len, struct dhcp_frame *ret_fr
  * checksums computed.  f->payload/payload_len are ignored; payload is copied.
  * Returns the frame length, or -ENOSPC when cap is too small.
  */
-int dhcp_frame_build(uint8_t *out, size_t cap, const struct dhcp_frame *f,
-		     const uint8_t *payload, size_t payload_len);
+int dhcp_frame_build(uint8_t *out, size_t cap, const struct dhcp_frame *f, const uint8_t *payload,
+		     size_t payload_len);
 
 /* RFC 1071 Internet checksum helpers (results in network order). */
 uint16_t inet_csum(const void *data, size_t len);
@@ -68,7 +68,7 @@ struct dhcp_opt_ref {
 struct dhcp_msg {
 	struct dhcp_hdr hdr; /* copied; multi-byte fields stay network order */
 	bool has_cookie;     /* false: plain BOOTP */
-	uint8_t type;        /* option 53, 0 when absent */
+	uint8_t type;	     /* option 53, 0 when absent */
 	/* Options from the options field, then file and sname when option 52
 	 * says so (RFC 2132 section 9.3); repeated codes are concatenated in
 	 * order of appearance (RFC 3396).  opts[0] and opts[255] never set. */
@@ -134,8 +134,8 @@ int dhcp_build_finish(struct dhcp_builder *b, size_t min_len);
 int dhcp_encode_domain_search(const char *const *names, size_t n, uint8_t *out, size_t cap);
 
 struct dhcp_route {
-	uint32_t dest;    /* network order */
-	uint8_t prefix;   /* 0..32 */
+	uint32_t dest;	  /* network order */
+	uint8_t prefix;	  /* 0..32 */
 	uint32_t gateway; /* network order */
 };
 

@@ -147,14 +147,12 @@ void pool_free(struct pool *p)
 
 	if (!p)
 		return;
-	HASH_ITER(hh_key, p->resv_by_key, r, rtmp)
-	{
+	HASH_ITER(hh_key, p->resv_by_key, r, rtmp) {
 		HASH_DELETE(hh_key, p->resv_by_key, r);
 		HASH_DELETE(hh_addr, p->resv_by_addr, r);
 		free(r);
 	}
-	HASH_ITER(hh_addr, p->by_addr, l, tmp)
-	{
+	HASH_ITER(hh_addr, p->by_addr, l, tmp) {
 		HASH_DELETE(hh_addr, p->by_addr, l);
 		if (l->key.kind)
 			HASH_DELETE(hh, p->by_key, l);
@@ -180,8 +178,7 @@ struct lease *pool_find_addr(struct pool *p, uint32_t addr)
 	return l;
 }
 
-int pool_reserve(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
-		 const void *data)
+int pool_reserve(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr, const void *data)
 {
 	struct pool_resv *r;
 
@@ -261,11 +258,11 @@ static void rekey(struct pool *p, struct lease *l, const struct xdhcp_lease_key 
 	HASH_ADD(hh, p->by_key, key, sizeof(l->key), l);
 }
 
-static int offer_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
-		    uint64_t now, uint64_t offer_ns, struct lease **ret_lease);
+static int offer_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr, uint64_t now,
+		    uint64_t offer_ns, struct lease **ret_lease);
 
-int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t requested,
-	       uint64_t now, uint64_t offer_ns, struct lease **ret_lease)
+int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t requested, uint64_t now,
+	       uint64_t offer_ns, struct lease **ret_lease)
 {
 	struct lease *l = pool_find_key(p, key), *other;
 	const struct pool_resv *resv = pool_resv_by_key(p, key);
@@ -321,8 +318,8 @@ fresh:
 
 /* Hold addr for key as an offer: the client's reservation, whatever record
  * it had elsewhere. */
-static int offer_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
-		    uint64_t now, uint64_t offer_ns, struct lease **ret_lease)
+static int offer_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr, uint64_t now,
+		    uint64_t offer_ns, struct lease **ret_lease)
 {
 	struct lease *l = pool_find_key(p, key), *other = pool_find_addr(p, addr);
 
@@ -342,9 +339,8 @@ static int offer_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t 
 	return 0;
 }
 
-static int bind_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr,
-		   uint64_t now, uint64_t expires_ns, uint32_t lease_time,
-		   struct lease **ret_lease)
+static int bind_at(struct pool *p, const struct xdhcp_lease_key *key, uint32_t addr, uint64_t now,
+		   uint64_t expires_ns, uint32_t lease_time, struct lease **ret_lease)
 {
 	struct lease *l = pool_find_key(p, key), *other = pool_find_addr(p, addr);
 	const struct pool_resv *resv = pool_resv_by_key(p, key);
@@ -449,8 +445,7 @@ void pool_sweep(struct pool *p, uint64_t now, bool (*keep)(void *ctx, struct lea
 {
 	struct lease *l, *tmp;
 
-	HASH_ITER(hh_addr, p->by_addr, l, tmp)
-	{
+	HASH_ITER(hh_addr, p->by_addr, l, tmp) {
 		if (l->state == LEASE_FREE || l->expires_ns > now)
 			continue;
 		switch (l->state) {

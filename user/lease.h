@@ -22,9 +22,9 @@
 
 enum lease_state {
 	LEASE_OFFERED = 1, /* held for a client between OFFER and REQUEST */
-	LEASE_BOUND,       /* acknowledged */
-	LEASE_FREE,        /* ended (expired, released); remembered for stickiness */
-	LEASE_DECLINED,    /* quarantined after DECLINE; no client key */
+	LEASE_BOUND,	   /* acknowledged */
+	LEASE_FREE,	   /* ended (expired, released); remembered for stickiness */
+	LEASE_DECLINED,	   /* quarantined after DECLINE; no client key */
 };
 
 enum lease_end {
@@ -38,9 +38,9 @@ struct lease {
 	struct xdhcp_lease_key key;
 	uint32_t addr; /* network order */
 	enum lease_state state;
-	bool was_bound;      /* has been BOUND at least once */
-	bool probed;         /* an ARP probe found the address unused (--conflict-check) */
-	bool renewal;        /* the last bind extended a lease the client held */
+	bool was_bound;	     /* has been BOUND at least once */
+	bool probed;	     /* an ARP probe found the address unused (--conflict-check) */
+	bool renewal;	     /* the last bind extended a lease the client held */
 	uint64_t expires_ns; /* BOUND: lease end; OFFERED: offer end; DECLINED: quarantine end */
 	uint64_t ended_ns;   /* FREE: when it ended (reuse order) */
 	uint32_t lease_time; /* seconds granted */
@@ -48,15 +48,15 @@ struct lease {
 	char hostname[64]; /* client's option 12, escaped */
 	uint8_t chaddr[6]; /* the client's Ethernet address, when it has one */
 	bool has_chaddr;
-	UT_hash_handle hh;      /* pool->by_key */
-	UT_hash_handle hh_addr; /* pool->by_addr */
+	UT_hash_handle hh;	   /* pool->by_key */
+	UT_hash_handle hh_addr;	   /* pool->by_addr */
 	struct lease *prev, *next; /* pool->free_list (FREE records, oldest first) */
 };
 
 /* A static reservation: key <-> address, inside or outside the range. */
 struct pool_resv {
 	struct xdhcp_lease_key key;
-	uint32_t addr; /* network order */
+	uint32_t addr;	  /* network order */
 	const void *data; /* the caller's (the configuration entry) */
 	UT_hash_handle hh_key;
 	UT_hash_handle hh_addr;
@@ -110,8 +110,8 @@ const struct pool_resv *pool_resv_by_addr(const struct pool *p, uint32_t addr);
  * client.  Returns 0, -ENOSPC when the pool is exhausted, -EADDRINUSE when
  * the client's reserved address is held by another client, -ENOMEM.
  */
-int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t requested,
-	       uint64_t now, uint64_t offer_ns, struct lease **ret_lease);
+int pool_offer(struct pool *p, const struct xdhcp_lease_key *key, uint32_t requested, uint64_t now,
+	       uint64_t offer_ns, struct lease **ret_lease);
 
 /*
  * Bind addr to the client for lease_time seconds (REQUEST).  Succeeds when

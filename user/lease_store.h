@@ -32,7 +32,7 @@ enum store_op {
 struct store_record {
 	enum store_op op;
 	struct xdhcp_lease_key key;
-	uint32_t addr;   /* network order */
+	uint32_t addr;	 /* network order */
 	int64_t expires; /* Unix seconds */
 	uint32_t lease_time;
 	char hostname[64];

@@ -70,9 +70,9 @@ static const struct {
 	const char *map;
 	const char *pin;
 } pins[] = {
-	{ XDHCP_MAP_LEASES, XDHCP_PIN_LEASES }, { XDHCP_MAP_IFACES, XDHCP_PIN_IFACES },
-	{ XDHCP_MAP_TMPL, XDHCP_PIN_TMPL },	{ XDHCP_MAP_STATS, XDHCP_PIN_STATS },
-	{ XDHCP_MAP_EVENTS, XDHCP_PIN_EVENTS },
+	{XDHCP_MAP_LEASES, XDHCP_PIN_LEASES}, {XDHCP_MAP_IFACES, XDHCP_PIN_IFACES},
+	{XDHCP_MAP_TMPL, XDHCP_PIN_TMPL},     {XDHCP_MAP_STATS, XDHCP_PIN_STATS},
+	{XDHCP_MAP_EVENTS, XDHCP_PIN_EVENTS},
 };
 #define N_PINS (sizeof(pins) / sizeof(pins[0]))
 
@@ -224,10 +224,11 @@ static int adopt_program(struct loader *ld, uint32_t id, char *err, size_t errle
 	}
 	for (size_t i = 0; i < N_PINS; i++)
 		if (*map_fd_slot(ld, pins[i].map) < 0)
-			return set_err(err, errlen, -ENOENT,
-				       "XDP program %u has no map '%s': not an xdhcp object of this "
-				       "version",
-				       id, pins[i].map);
+			return set_err(
+				err, errlen, -ENOENT,
+				"XDP program %u has no map '%s': not an xdhcp object of this "
+				"version",
+				id, pins[i].map);
 	ld->adopted = true;
 	return 0;
 }
@@ -269,8 +270,7 @@ static int load_skeleton(struct loader *ld, char *err, size_t errlen)
 	if (!ld->skel)
 		return set_err(err, errlen, -errno, "cannot open the BPF object: %s",
 			       strerror(errno));
-	bpf_object__for_each_map(map, ld->skel->obj)
-	{
+	bpf_object__for_each_map(map, ld->skel->obj) {
 		for (size_t i = 0; i < N_PINS; i++) {
 			if (strcmp(bpf_map__name(map), pins[i].map))
 				continue;
@@ -298,8 +298,7 @@ static int load_skeleton(struct loader *ld, char *err, size_t errlen)
 	}
 	ld->pinned = true;
 	ld->prog_fd = bpf_program__fd(ld->skel->progs.xdp_dhcp_rx);
-	bpf_object__for_each_map(map, ld->skel->obj)
-	{
+	bpf_object__for_each_map(map, ld->skel->obj) {
 		int *slot = map_fd_slot(ld, bpf_map__name(map));
 
 		if (slot)
@@ -372,11 +371,12 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 		adopt_id = id;
 	}
 	if (adopt_id && n_links)
-		return set_err(err, errlen, -EBUSY,
-			       "some interfaces run a program attached with ip link (id %u), others "
-			       "xdhcpd's own: detach one kind (xdhcpd --detach-all, or ip link set "
-			       "dev IF xdp off)",
-			       adopt_id);
+		return set_err(
+			err, errlen, -EBUSY,
+			"some interfaces run a program attached with ip link (id %u), others "
+			"xdhcpd's own: detach one kind (xdhcpd --detach-all, or ip link set "
+			"dev IF xdp off)",
+			adopt_id);
 	if (adopt_id) {
 		r = adopt_program(ld, adopt_id, err, errlen);
 		if (!r)
@@ -458,8 +458,8 @@ const char *loader_mode_name(uint32_t mode)
 	return "none";
 }
 
-static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_mode mode,
-		      char *err, size_t errlen)
+static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_mode mode, char *err,
+		      size_t errlen)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	char path[4200];
@@ -519,8 +519,8 @@ query:
 	return 0;
 }
 
-int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name,
-		     enum cfg_xdp_mode mode, char *err, size_t errlen)
+int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name, enum cfg_xdp_mode mode,
+		     char *err, size_t errlen)
 {
 	struct loader_iface *grown;
 	uint32_t id = 0;
@@ -607,12 +607,12 @@ void loader_close(struct loader *ld, bool detach)
 	if (ld->skel) {
 		xdhcp__destroy(ld->skel);
 	} else {
-		int *fds[] = { &ld->prog_fd,  &ld->leases_fd, &ld->ifaces_fd,
-			       &ld->tmpl_fd,  &ld->stats_fd,  &ld->events_fd };
+		const int fds[] = {ld->prog_fd, ld->leases_fd, ld->ifaces_fd,
+				   ld->tmpl_fd, ld->stats_fd,  ld->events_fd};
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-			if (*fds[i] >= 0)
-				close(*fds[i]);
+			if (fds[i] >= 0)
+				close(fds[i]);
 	}
 	if (ld->pin_lock_fd >= 0)
 		close(ld->pin_lock_fd);

@@ -52,8 +52,8 @@ int loader_attach_all(struct loader *ld, enum cfg_xdp_mode mode, char *err, size
 
 /* Serve one more interface (reload): checks as at start, then attach.
  * Returns 0 or a negative errno with err set. */
-int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name,
-		     enum cfg_xdp_mode mode, char *err, size_t errlen);
+int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name, enum cfg_xdp_mode mode,
+		     char *err, size_t errlen);
 
 /* Stop serving an interface: detach our link, drop its map entry. */
 void loader_remove_iface(struct loader *ld, uint32_t ifindex);

@@ -22,7 +22,7 @@ int log_get_level(void)
 
 void log_msg(int level, const char *fmt, ...)
 {
-	static const char *const prefix[] = { "warning: ", "", "debug: ", "trace: " };
+	static const char *const prefix[] = {"warning: ", "", "debug: ", "trace: "};
 	va_list ap;
 
 	if (level > log_level)

@@ -50,12 +50,10 @@
 #include "probe.h"
 #include "server.h"
 
-#define NS_PER_S      1000000000ULL
-#define BATCH_REPLIES 256
+#define NS_PER_S	1000000000ULL
+#define BATCH_REPLIES	256
 #define PUNT_MAX_AGE_NS (5 * NS_PER_S)
-#define EXIT_USAGE    2
-
-
+#define EXIT_USAGE	2
 
 static uint64_t now_boot(void)
 {
@@ -102,8 +100,6 @@ static void die_usage(const char *msg)
 
 /* ------------------------------------------------------------------ */
 /* Interfaces */
-
-
 
 static int iface_lookup(const char *name, struct iface_info *ret, char *err, size_t errlen)
 {
@@ -180,7 +176,7 @@ static int lock_iface(const struct xdhcp_config *cfg, const char *name, char *er
 
 static bool has_privilege(void)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2];
 	uint64_t eff;
 
@@ -427,7 +423,8 @@ static int compact_next(void *ctx, struct store_record *r)
 
 		if (!l) {
 			/* On to the next subnet's pool. */
-			while (++it->subnet < it->srv->n_subnets && !it->srv->subnets[it->subnet].pool)
+			while (++it->subnet < it->srv->n_subnets &&
+			       !it->srv->subnets[it->subnet].pool)
 				;
 			if (it->subnet >= it->srv->n_subnets)
 				return 0;
@@ -449,7 +446,7 @@ static int compact_next(void *ctx, struct store_record *r)
 
 static int compact_store(struct daemon *d)
 {
-	struct compact_iter it = { .srv = &d->srv, .subnet = (unsigned int)-1, .cur = NULL };
+	struct compact_iter it = {.srv = &d->srv, .subnet = (unsigned int)-1, .cur = NULL};
 	int r = d->store_be->compact(d->store, compact_next, &it);
 
 	if (r)
@@ -495,8 +492,7 @@ static void reconcile_map(struct daemon *d)
 
 		if (!sn->pool)
 			continue;
-		HASH_ITER(hh_addr, sn->pool->by_addr, l, tmp)
-		{
+		HASH_ITER(hh_addr, sn->pool->by_addr, l, tmp) {
 			if (l->state != LEASE_BOUND)
 				continue;
 			if (!server_iface_find(&d->srv, l->ifindex))
@@ -508,7 +504,6 @@ static void reconcile_map(struct daemon *d)
 
 /* ------------------------------------------------------------------ */
 /* The event loop */
-
 
 static void send_pending(struct daemon *d)
 {
@@ -671,12 +666,12 @@ static void on_tick(struct daemon *d)
 		metrics_dispatch(d->metrics); /* drops stalled clients */
 	if (d->control)
 		control_dispatch(d->control); /* likewise */
-	send_pending(d); /* syncs renew/expire records */
+	send_pending(d);		      /* syncs renew/expire records */
 }
 
 static int add_epoll(int epfd, int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
@@ -782,7 +777,8 @@ static int resolve_config(struct xdhcp_config *cfg, const struct overlay *ov,
 	for (unsigned int s = 0; s < cfg->n_subnets; s++) {
 		const struct cfg_subnet *sn = &cfg->subnets[s];
 
-		if (sn->range_start && ntohl(sn->range_end) - ntohl(sn->range_start) >= POOL_MAX_SIZE) {
+		if (sn->range_start &&
+		    ntohl(sn->range_end) - ntohl(sn->range_start) >= POOL_MAX_SIZE) {
 			snprintf(err, errlen, "range: more than %u addresses", POOL_MAX_SIZE);
 			return -EINVAL;
 		}
@@ -882,7 +878,7 @@ static int publish_interfaces(struct daemon *d)
 
 static int setup_loop(struct daemon *d)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
 	sigset_t mask;
 
 	sigemptyset(&mask);
@@ -1007,13 +1003,13 @@ static unsigned int migrate_leases(struct server *old, struct server *ns)
 
 		if (!op)
 			continue;
-		HASH_ITER(hh_addr, op->by_addr, l, tmp)
-		{
+		HASH_ITER(hh_addr, op->by_addr, l, tmp) {
 			struct server_subnet *sn = server_subnet_of(ns, l->addr);
 			struct xdhcp_lease_key key = l->key;
 
-			if (l->state == LEASE_OFFERED || (l->state == LEASE_DECLINED && !l->key.kind &&
-							  l->expires_ns == UINT64_MAX))
+			if (l->state == LEASE_OFFERED ||
+			    (l->state == LEASE_DECLINED && !l->key.kind &&
+			     l->expires_ns == UINT64_MAX))
 				continue; /* offers; exclusions are made anew */
 			if (!sn) {
 				if (l->state == LEASE_BOUND) {
@@ -1052,8 +1048,7 @@ static void rewrite_lease_map(struct daemon *d)
 	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
 		if (!d->srv.subnets[i].pool)
 			continue;
-		HASH_ITER(hh_addr, d->srv.subnets[i].pool->by_addr, l, tmp)
-		{
+		HASH_ITER(hh_addr, d->srv.subnets[i].pool->by_addr, l, tmp) {
 			if (l->state == LEASE_BOUND)
 				map_put(d, l);
 		}
@@ -1103,12 +1098,13 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	keep_fixed_settings(&d->cfg, &nc);
 	infos = calloc(CFG_MAX_IFACES, sizeof(*infos));
 	locks = malloc(CFG_MAX_IFACES * sizeof(*locks));
+	/* Before any goto out: the rejection path closes locks[i] >= 0. */
+	for (unsigned int i = 0; locks && i < CFG_MAX_IFACES; i++)
+		locks[i] = -1;
 	if (!infos || !locks) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	for (unsigned int i = 0; i < CFG_MAX_IFACES; i++)
-		locks[i] = -1;
 	if (resolve_config(&nc, d->overlay, infos, err, errlen) ||
 	    server_init(&ns, &nc, err, errlen))
 		goto out;
@@ -1175,9 +1171,8 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 			strerror(-r));
 	rewrite_lease_map(d);
 	(void)compact_store(d);
-	pr_info("reloaded: %u interface(s) (%u added, %u removed), %u subnet(s)%s",
-		d->cfg.n_ifaces, added, removed, d->cfg.n_subnets,
-		orphans ? "; some leases left every subnet" : "");
+	pr_info("reloaded: %u interface(s) (%u added, %u removed), %u subnet(s)%s", d->cfg.n_ifaces,
+		added, removed, d->cfg.n_subnets, orphans ? "; some leases left every subnet" : "");
 out:
 	if (!ok) {
 		pr_warn("reload rejected: %s; the running configuration stays", err);
@@ -1220,7 +1215,7 @@ static void daemon_fini(struct daemon *d)
 			close(d->lock_fds[i]);
 	free(d->lock_fds);
 	config_free(&d->cfg);
-	int fds[] = { d->sigfd, d->timerfd, d->pkt_fd, d->epfd };
+	int fds[] = {d->sigfd, d->timerfd, d->pkt_fd, d->epfd};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -1307,7 +1302,7 @@ static int daemon_start(struct daemon *d)
 
 	if (server_init(&d->srv, &d->cfg, err, sizeof(err)))
 		die_usage(err);
-	d->srv.ops = (struct server_ops){ on_lease_bound, on_lease_ended, on_template_put };
+	d->srv.ops = (struct server_ops){on_lease_bound, on_lease_ended, on_template_put};
 	d->srv.ops_ctx = d;
 	if (setup_interfaces(&d->srv, &d->cfg, d->infos, NULL))
 		die_usage("out of memory");
@@ -1373,7 +1368,7 @@ int main(int argc, char **argv)
 	log_set_level(LOG_LVL_INFO + d.cfg.verbose);
 	libbpf_set_print(libbpf_log);
 	d.rl_store = d.rl_send = d.rl_bad_event = d.rl_probe =
-		(struct log_ratelimit){ .burst = 5, .interval_s = 10 };
+		(struct log_ratelimit){.burst = 5, .interval_s = 10};
 	d.sigfd = d.timerfd = d.pkt_fd = d.epfd = -1;
 	d.argc = argc;
 	d.argv = argv;

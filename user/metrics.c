@@ -38,14 +38,15 @@ struct metrics {
 struct metrics *metrics_open(const char *addr, metrics_render render, void *ctx, char *err,
 			     size_t errlen)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	char host[64], *colon;
 	unsigned long port;
 	struct metrics *m;
 	int one = 1;
 
-	if (strlen(addr) >= sizeof(host) || !(colon = strrchr(strcpy(host, addr), ':'))) {
+	if (strlen(addr) >= sizeof(host) ||
+	    !(colon = strrchr(memcpy(host, addr, strlen(addr) + 1), ':'))) {
 		snprintf(err, errlen, "metrics: expected ADDRESS:PORT, got '%s'", addr);
 		return NULL;
 	}
@@ -163,13 +164,14 @@ void metrics_dispatch(struct metrics *m)
 
 			while ((fd = accept4(m->listen_fd, NULL, NULL,
 					     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-				struct epoll_event ev = { .events = EPOLLIN };
+				struct epoll_event ev = {.events = EPOLLIN};
 				int slot = -1;
 
 				for (int s = 0; s < METRICS_MAX_CLIENTS && slot < 0; s++)
 					if (!m->clients[s])
 						slot = s;
-				if (slot < 0 || !(m->clients[slot] = calloc(1, sizeof(**m->clients)))) {
+				if (slot < 0 ||
+				    !(m->clients[slot] = calloc(1, sizeof(**m->clients)))) {
 					close(fd);
 					continue;
 				}

@@ -20,7 +20,7 @@
 #define CAP_BPF 39
 #endif
 
-static const cap_value_t kept[] = { CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF };
+static const cap_value_t kept[] = {CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF};
 #define N_KEPT (sizeof(kept) / sizeof(kept[0]))
 
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
@@ -79,8 +79,7 @@ static int verify(char *err, size_t errlen)
 	return r;
 }
 
-int privs_drop(const char *user, const char *const *paths, size_t n_paths, char *err,
-	       size_t errlen)
+int privs_drop(const char *user, const char *const *paths, size_t n_paths, char *err, size_t errlen)
 {
 	struct passwd *pw = NULL;
 	int r;

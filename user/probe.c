@@ -106,10 +106,10 @@ int probe_start(struct probe_table *pt, uint32_t ifindex, const uint8_t *src_mac
 	return 0;
 }
 
-static void finish(struct probe_table *pt, struct probe_waiter *w, bool conflict,
-		   const uint8_t *mac,
-		   void (*done)(void *ctx, struct probe_waiter *w, bool conflict, const uint8_t *mac),
-		   void *ctx)
+static void
+finish(struct probe_table *pt, struct probe_waiter *w, bool conflict, const uint8_t *mac,
+       void (*done)(void *ctx, struct probe_waiter *w, bool conflict, const uint8_t *mac),
+       void *ctx)
 {
 	/* done() may start another probe (a new address for the same
 	 * DISCOVER), so free the slot first and hand over a copy. */
@@ -126,7 +126,7 @@ void probe_read(struct probe_table *pt,
 		void *ctx)
 {
 	for (int budget = 0; budget < 256; budget++) {
-		struct sockaddr_ll sll;
+		struct sockaddr_ll sll = {0};
 		socklen_t sl = sizeof(sll);
 		struct arp_eth a;
 		uint32_t spa;
@@ -152,7 +152,8 @@ void probe_read(struct probe_table *pt,
 }
 
 void probe_expire(struct probe_table *pt, uint64_t now,
-		  void (*done)(void *ctx, struct probe_waiter *w, bool conflict, const uint8_t *mac),
+		  void (*done)(void *ctx, struct probe_waiter *w, bool conflict,
+			       const uint8_t *mac),
 		  void *ctx)
 {
 	for (unsigned int i = 0; i < PROBE_MAX && pt->n; i++)

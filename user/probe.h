@@ -16,7 +16,7 @@
 
 #define PROBE_MAX     64  /* waiting DISCOVERs; more are dropped (the client retries) */
 #define PROBE_WAIT_MS 500 /* how long silence takes */
-#define PROBE_TRIES   4   /* addresses probed for one DISCOVER before giving up */
+#define PROBE_TRIES   4	  /* addresses probed for one DISCOVER before giving up */
 
 struct probe_waiter {
 	uint32_t ifindex;
@@ -55,7 +55,8 @@ void probe_read(struct probe_table *pt,
 
 /* done(ctx, w, false, NULL) for each waiter whose time is up. */
 void probe_expire(struct probe_table *pt, uint64_t now,
-		  void (*done)(void *ctx, struct probe_waiter *w, bool conflict, const uint8_t *mac),
+		  void (*done)(void *ctx, struct probe_waiter *w, bool conflict,
+			       const uint8_t *mac),
 		  void *ctx);
 
 /* Milliseconds until the next deadline, -1 when nothing waits. */

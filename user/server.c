@@ -17,10 +17,10 @@
 #define NS_PER_S 1000000000ULL
 
 /* A counter of the server and of the request's interface. */
-#define COUNT(c, field)                                                                           \
-	do {                                                                                      \
-		(c)->s->stats.field++;                                                            \
-		(c)->ifc->stats.field++;                                                          \
+#define COUNT(c, field)                                                                            \
+	do {                                                                                       \
+		(c)->s->stats.field++;                                                             \
+		(c)->ifc->stats.field++;                                                           \
 	} while (0)
 
 static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};

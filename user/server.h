@@ -41,7 +41,7 @@ struct server_iface {
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
 	uint32_t server_id; /* network order */
-	uint32_t slot;      /* stats slot and template index */
+	uint32_t slot;	    /* stats slot and template index */
 	struct server_subnet *subnet;
 	/* The keys of this interface's outstanding offers, oldest first (a
 	 * ring of cfg->max_offers, allocated by the engine): a guest sending
@@ -50,8 +50,6 @@ struct server_iface {
 	unsigned int offers_head, offers_n;
 	struct server_stats stats; /* this interface's share of server.stats */
 };
-
-
 
 struct server_ops {
 	/* A lease was bound or extended by the daemon (before its ACK leaves);
@@ -89,7 +87,7 @@ struct server {
 
 /* Largest reply: an IPv4 datagram within an Ethernet MTU, in a frame
  * with an 802.1Q tag. */
-#define SERVER_IP_MAX    1500
+#define SERVER_IP_MAX	 1500
 #define SERVER_FRAME_MAX (SERVER_IP_MAX + 18)
 
 /* Template indexes: 1..CFG_MAX_IFACES are interface slots (dynamic

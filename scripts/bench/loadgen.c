@@ -480,7 +480,7 @@ int main(int argc, char **argv)
 			setitimer(ITIMER_REAL, &it, NULL);
 		}
 		t0 = now_s();
-		tr.repeat = 0xffffffffU;
+		tr.repeat = -1; /* the kernel reads a u32: 2^32 - 1 runs, until SIGALRM */
 		if (bpf_prog_test_run_opts(gen_fd, &tr) && errno != EINTR) {
 			fprintf(stderr, PROG ": live-frames test run: %s\n", strerror(errno));
 			goto out;
@@ -537,8 +537,8 @@ int main(int argc, char **argv)
 		       "%6.2f%% bad %llu nak %llu stale %llu dup %llu offers %llu reqfail %llu other %llu | lat p50 %.1f us p99 %.1f "
 		       "us | server cpu %.3f s (xdp %.3f s, %llu runs) = %.3f ms/1000 replies | "
 		       "softirq %.2f s\n",
-		       o.label ? o.label : "", o.rate, sent / elapsed, (unsigned long long)sent,
-		       replies / elapsed, (unsigned long long)replies, loss,
+		       o.label ? o.label : "", o.rate, (double)sent / elapsed, (unsigned long long)sent,
+		       (double)replies / elapsed, (unsigned long long)replies, loss,
 		       (unsigned long long)d[LG_C_BAD], (unsigned long long)d[LG_C_NAK],
 		       (unsigned long long)d[LG_C_STALE], (unsigned long long)d[LG_C_DUP],
 		       (unsigned long long)d[LG_C_OFFER], (unsigned long long)d[LG_C_REQ_TX_FAIL],
@@ -558,8 +558,8 @@ int main(int argc, char **argv)
 					"%.4f, \"xdp_cpu_s\": %.4f, \"cpu_ms_per_1000\": %.4f, "
 					"\"softirq_s\": %.3f, \"elapsed_s\": %.3f}\n",
 					o.label ? o.label : "", o.rate, (unsigned long long)sent,
-					sent / elapsed, (unsigned long long)replies,
-					replies / elapsed, loss, (unsigned long long)fails,
+					(double)sent / elapsed, (unsigned long long)replies,
+					(double)replies / elapsed, loss, (unsigned long long)fails,
 					(unsigned long long)d[LG_C_STALE],
 					(unsigned long long)d[LG_C_DUP],
 					(unsigned long long)d[LG_C_OFFER],

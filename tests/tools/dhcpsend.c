@@ -824,7 +824,7 @@ int main(int argc, char **argv)
 	deadline = now_ms() + o.timeout_ms;
 	while ((t = now_ms()) < deadline && !(o.first && replies + malformed)) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		struct sockaddr_ll from;
+		struct sockaddr_ll from = {0};
 		socklen_t fromlen = sizeof(from);
 		int pr, r;
 

@@ -29,17 +29,17 @@ static int parse(int argc, const char **argv)
 	return config_parse_args(&cfg, argc, (char **)argv, err, sizeof(err));
 }
 
-#define PARSE(...)                                                                                \
-	({                                                                                        \
-		const char *a_[] = { "xdhcpd", __VA_ARGS__ };                                     \
-		parse((int)(sizeof(a_) / sizeof(a_[0])), a_);                                     \
+#define PARSE(...)                                                                                 \
+	({                                                                                         \
+		const char *a_[] = {"xdhcpd", __VA_ARGS__};                                        \
+		parse((int)(sizeof(a_) / sizeof(a_[0])), a_);                                      \
 	})
 
 static uint32_t ip(const char *s)
 {
 	struct in_addr a;
 
-	inet_pton(AF_INET, s, &a);
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
 	return a.s_addr;
 }
 
@@ -88,19 +88,19 @@ struct bad_case {
 static void test_bad_values_name_the_option(void **state)
 {
 	static const struct bad_case cases[] = {
-		{ "--range", "198.18.0.20,198.18.0.10", "range: start 198.18.0.20 is after end" },
-		{ "--range", "198.18.0.10", "range: expected START,END" },
-		{ "--range", "198.18.0.300,198.18.0.10", "range: start '198.18.0.300'" },
-		{ "--server-id", "nope", "server-id: 'nope'" },
-		{ "--netmask", "255.0.255.0", "netmask: '255.0.255.0' is not a valid netmask" },
-		{ "--router", "198.18.0.1,x", "router: 'x' is not an IPv4 address" },
-		{ "--dns", "", "dns: expected IP" },
-		{ "--lease-time", "10", "lease-time: '10'" },
-		{ "--lease-time", "12abc", "lease-time: '12abc'" },
-		{ "--xdp-mode", "fast", "xdp-mode: 'fast'" },
-		{ "--interface", "a/b", "interface: 'a/b'" },
-		{ "--domain", "bad..name", "domain: 'bad..name'" },
-		{ "--pin-dir", "/tmp/pins", "pin-dir: '/tmp/pins' must be a directory under" },
+		{"--range", "198.18.0.20,198.18.0.10", "range: start 198.18.0.20 is after end"},
+		{"--range", "198.18.0.10", "range: expected START,END"},
+		{"--range", "198.18.0.300,198.18.0.10", "range: start '198.18.0.300'"},
+		{"--server-id", "nope", "server-id: 'nope'"},
+		{"--netmask", "255.0.255.0", "netmask: '255.0.255.0' is not a valid netmask"},
+		{"--router", "198.18.0.1,x", "router: 'x' is not an IPv4 address"},
+		{"--dns", "", "dns: expected IP"},
+		{"--lease-time", "10", "lease-time: '10'"},
+		{"--lease-time", "12abc", "lease-time: '12abc'"},
+		{"--xdp-mode", "fast", "xdp-mode: 'fast'"},
+		{"--interface", "a/b", "interface: 'a/b'"},
+		{"--domain", "bad..name", "domain: 'bad..name'"},
+		{"--pin-dir", "/tmp/pins", "pin-dir: '/tmp/pins' must be a directory under"},
 	};
 
 	(void)state;

@@ -656,7 +656,7 @@ static void test_option_forms(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct cfg_dhcp_option *o = &cfg.subnets[0].options[0];
+		const struct cfg_dhcp_option *o;
 
 		print_message("  --option %s\n", cases[i].val);
 		assert_int_equal(PARSE("--option", cases[i].val), 0);
@@ -801,32 +801,35 @@ struct validate_case {
 
 static const struct validate_case validate_cases[] = {
 	{"reservations inside and outside the range",
-	 {BASE, "--static", MAC1 ",198.18.0.15", "--static", "02:00:00:00:00:02,198.18.0.100",
-	  "--static-id", "01:02,198.18.0.101"},
+	 {BASE, "--static", "02:00:00:00:00:01,198.18.0.15", "--static",
+	  "02:00:00:00:00:02,198.18.0.100", "--static-id", "01:02,198.18.0.101"},
 	 NULL},
 	{"outside the subnet",
-	 {BASE, "--static", MAC1 ",198.18.1.100"},
+	 {BASE, "--static", "02:00:00:00:00:01,198.18.1.100"},
 	 "static: 198.18.1.100 is outside the subnet"},
 	{"the server's address",
-	 {BASE, "--static", MAC1 ",198.18.0.2"},
+	 {BASE, "--static", "02:00:00:00:00:01,198.18.0.2"},
 	 "static: 198.18.0.2 is the server's address"},
 	{"a router's address",
-	 {BASE, "--router", "198.18.0.1,198.18.0.3", "--static", MAC1 ",198.18.0.3"},
+	 {BASE, "--router", "198.18.0.1,198.18.0.3", "--static", "02:00:00:00:00:01,198.18.0.3"},
 	 "static: 198.18.0.3 is a router's address"},
 	{"one address, two MACs",
-	 {BASE, "--static", MAC1 ",198.18.0.100", "--static", "02:00:00:00:00:02,198.18.0.100"},
+	 {BASE, "--static", "02:00:00:00:00:01,198.18.0.100", "--static",
+	  "02:00:00:00:00:02,198.18.0.100"},
 	 "static: 198.18.0.100 is reserved for two clients"},
 	{"one address, a MAC and a client id",
-	 {BASE, "--static", MAC1 ",198.18.0.100", "--static-id", "01:02,198.18.0.100"},
+	 {BASE, "--static", "02:00:00:00:00:01,198.18.0.100", "--static-id", "01:02,198.18.0.100"},
 	 "static: 198.18.0.100 is reserved for two clients"},
 	{"one MAC, two addresses",
-	 {BASE, "--static", MAC1 ",198.18.0.100", "--static", "02-00-00-00-00-01,198.18.0.101"},
+	 {BASE, "--static", "02:00:00:00:00:01,198.18.0.100", "--static",
+	  "02-00-00-00-00-01,198.18.0.101"},
 	 "static: a client has two reservations"},
 	{"one client id, two addresses",
 	 {BASE, "--static-id", "01:02,198.18.0.100", "--static-id", "0102,198.18.0.101"},
 	 "static: a client has two reservations"},
 	{"a MAC and a client id of the same bytes are two clients",
-	 {BASE, "--static", MAC1 ",198.18.0.100", "--static-id", "020000000001,198.18.0.101"},
+	 {BASE, "--static", "02:00:00:00:00:01,198.18.0.100", "--static-id",
+	  "020000000001,198.18.0.101"},
 	 NULL},
 };
 

@@ -99,7 +99,7 @@ static void test_dns_name_limits(void **state)
 	assert_int_equal(dhcp_encode_dns_name(name, out, sizeof(out)), 255);
 	assert_int_equal(out[254], 0);
 	/* The trailing dot does not count. */
-	strcat(name, ".");
+	strncat(name, ".", sizeof(name) - strlen(name) - 1);
 	assert_int_equal(dhcp_encode_dns_name(name, out, sizeof(out)), 255);
 	make_name(name, sizeof(name), over, 4);
 	assert_int_equal(dhcp_encode_dns_name(name, out, sizeof(out)), -EINVAL);

@@ -1543,8 +1543,9 @@ static void test_punted_renewal_is_answered(void **state)
 	r.client_id_len = sizeof(client_id_a);
 	r.ciaddr = ADDR_A;
 	key_of(&r, &k);
-	assert_int_equal(
-		pool_restore(fx->srv.subnets[0].pool, &k, ADDR_A, T0 + LEASE_TIME * S, LEASE_TIME, &l), 0);
+	assert_int_equal(pool_restore(fx->srv.subnets[0].pool, &k, ADDR_A, T0 + LEASE_TIME * S,
+				      LEASE_TIME, &l),
+			 0);
 	SEND_OK(fx, &r, T0 + 300 * S);
 	check_reply(fx, &(struct want){.type = DHCPACK,
 				       .yiaddr = ADDR_A,
