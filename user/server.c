@@ -854,6 +854,13 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 				return 0; /* malformed: nothing to bind */
 			requested = ciaddr;
 		}
+		/* SELECTING answers our offer (4.3.2: 'requested IP address'
+		 * is the OFFER's yiaddr): without an offer or lease of ours for
+		 * that address, NAK, so the client starts over with a
+		 * DISCOVER.  A guest cannot take free addresses by REQUEST
+		 * alone, around the offer cap. */
+		if (!l || l->addr != requested)
+			return send_nak(c, "no offer for that address");
 		return ack_or_nak(c, key, requested, now);
 	}
 	if (!ciaddr && has_req) {

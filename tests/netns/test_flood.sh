@@ -7,8 +7,8 @@
 #     draining; renewals of existing clients are all answered in XDP, a new
 #     client gets its lease on its first try, the daemon's memory stays
 #     bounded, the legitimate lease is untouched;
-#  2. REQUESTs and DECLINEs for addresses it does not hold: ignored (no
-#     address declined, no lease changed).
+#  2. REQUESTs and DECLINEs for addresses it does not hold: NAKed and
+#     ignored (no lease taken, no address declined, no lease changed).
 . "$(dirname "$0")/lib.sh"
 
 DHCPSEND=$BUILD/tests/tools/dhcpsend
@@ -80,6 +80,10 @@ for mode in discover decline; do
 	legit_in_map || fail "$mode flood: the legitimate lease left the map"
 done
 [ "$(stat_if punt_limited "$IFS_F")" -gt 0 ] || fail "nothing was rate-limited"
+# The flooder holds no lease: a REQUEST without our offer is NAKed.
+bound=$(bpftool -j map dump pinned "$PIN/leases" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+log "bound leases in the map after the floods: $bound (the legitimate client and two newcomers)"
+[ "$bound" -le 3 ] || fail "the flooder obtained leases: $bound bound"
 grep -q "declined" "$TMP/xdhcpd.log" && fail "a DECLINE from a non-holder was honoured"
 grep -q "^decline " "$TMP/leases" && fail "a decline record was written"
 # The flooder never held more than its offer budget: the pool still has room.
