@@ -160,7 +160,7 @@ check-netns: tests-build
 
 # The one test command (README, .ci/run): every suite, one summary line.
 test: tests-build
-	$(Q)scripts/run-tests.sh --build $(O) unit bpf install netns
+	$(Q)scripts/run-tests.sh --build $(O) unit fuzz bpf install netns
 
 check: test
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Run test suites and print one summary line: "N passed, M failed, K skipped".
-#   scripts/run-tests.sh --build DIR SUITE...   (SUITE: unit, bpf, netns)
+#   scripts/run-tests.sh --build DIR SUITE...   (SUITE: unit, fuzz, bpf, install, netns)
 # A test passes with exit 0, is skipped with exit 77, fails otherwise.
 # Each test has a time limit; its output is shown only when it fails
 # (or always with VERBOSE=1).
@@ -52,6 +52,12 @@ for suite in "$@"; do
 				continue
 			fi
 			run_one "bpf/$(basename "$t")" 300 "$t"
+		done ;;
+	fuzz)
+		# Corpus replay (tests/fuzz/replay.sh): no fuzzing time.
+		for t in "$BUILD"/fuzz/replay/fuzz_*; do
+			[ -x "$t" ] || continue
+			run_one "fuzz/$(basename "$t")" 300 tests/fuzz/replay.sh "$BUILD" "$(basename "$t")"
 		done ;;
 	install)
 		for t in tests/install/test_*.sh; do

@@ -945,7 +945,9 @@ int config_parse_args(struct xdhcp_config *cfg, int argc, char **argv, char *err
 	longopts[N_OPTIONS] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[N_OPTIONS + 1] = (struct option){NULL, 0, NULL, 0};
 
-	optind = 1;
+	/* 0, not 1: glibc then reinitialises getopt, which an earlier call
+	 * may have left inside a cluster of short options ("-qv"). */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hv", longopts, &idx)) != -1) {
 		int r;

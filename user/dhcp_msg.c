@@ -370,6 +370,11 @@ static int opts_walk(struct dhcp_msg *m, const uint8_t *field, size_t field_len)
 		p = cursor_pull(&c, 1);
 		if (!p)
 			goto too_short;
+		/* RFC 2132 9.6: option 53 is one byte in every instance, so an
+		 * empty one cannot be made up for by a repeat (RFC 3396); the
+		 * fast path (bpf/parse.h) decides the same way. */
+		if (code == DHCP_OPT_MESSAGE_TYPE && p[0] != 1)
+			return -EBADMSG;
 		data = cursor_pull(&c, p[0]);
 		if (!data)
 			goto too_short;

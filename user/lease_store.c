@@ -213,8 +213,10 @@ int store_parse_line(const char *line, uint32_t pool, struct store_record *ret_r
 int store_load(struct lease_store *st, uint32_t pool,
 	       void (*cb)(void *ctx, const struct store_record *r), void *ctx)
 {
-	char line[STORE_LINE_MAX + 2];
 	unsigned long lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	int fd, n = 0;
 	FILE *f;
 
@@ -226,24 +228,21 @@ int store_load(struct lease_store *st, uint32_t pool,
 		close(fd);
 		return -ENOMEM;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* getline() returns the true length: a NUL byte inside a line (a
+	 * zero-filled tail after a crash) cannot hide where the line ends. */
+	while ((len = getline(&line, &cap, f)) > 0) {
 		struct store_record r;
-		size_t len = strlen(line);
 
 		lineno++;
-		if (len && line[len - 1] == '\n') {
+		if (line[len - 1] == '\n')
 			line[--len] = '\0';
-		} else if (!feof(f)) {
-			int c;
-
+		if ((size_t)len > STORE_LINE_MAX) {
 			pr_warn("lease file '%s': line %lu too long, skipped", st->path, lineno);
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
 			continue;
 		}
-		if (line[0] == '#' || line[0] == '\0')
+		if (len == 0 || line[0] == '#')
 			continue;
-		if (store_parse_line(line, pool, &r)) {
+		if (strlen(line) != (size_t)len || store_parse_line(line, pool, &r)) {
 			pr_warn("lease file '%s': line %lu is corrupt or torn, skipped", st->path,
 				lineno);
 			continue;
@@ -251,6 +250,7 @@ int store_load(struct lease_store *st, uint32_t pool,
 		cb(ctx, &r);
 		n++;
 	}
+	free(line);
 	fclose(f);
 	st->records = (size_t)n;
 	return n;
