@@ -44,7 +44,7 @@
 #define NET_IP	  PKT_IP(198, 18, 0, 0)
 #define MASK_IP	  PKT_IP(255, 255, 255, 0)
 #define N_CLIENTS 4
-#define RUNS	  40000
+#define RUNS	  200000
 
 static const uint8_t if_mac[6] = {0x02, 0x00, 0x5e, 0x00, 0x01, 0xfe};
 
