@@ -739,7 +739,7 @@ static void gen_config(void)
 		"hostname = vm\n"
 		"domain = example.test\n"
 		"search = example.test, lab.example.test\n"
-		"route = 10.0.0.0/8, 198.18.0.1\n"
+		"route = 198.19.0.0/16, 198.18.0.1\n"
 		"next-server = 198.18.0.2\n"
 		"boot-file = pxelinux.0\n"
 		"option = 42, hex:c6120001\n"

@@ -226,8 +226,9 @@ static void test_csum_rfc1071_example(void **state)
 static void test_csum_ipv4_example(void **state)
 {
 	/* The usual worked example of an IPv4 header checksum (e.g. the
-	 * Wikipedia article "Internet checksum"): 192.168.0.1 -> 192.168.0.199,
-	 * UDP, total length 0x73, DF; checksum b8 61. */
+	 * Wikipedia article "Internet checksum"), with its addresses as
+	 * bytes (a checksum vector, never sent): UDP, total length 0x73, DF;
+	 * checksum b8 61. */
 	static const uint8_t hdr[IP_LEN] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
 					    0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8,
 					    0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
