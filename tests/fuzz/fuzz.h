@@ -99,7 +99,7 @@ static inline const char *fuzz_tmpfile(const uint8_t *data, size_t len)
 	"netmask = 255.255.255.0\n"                                                                \
 	"router = 198.18.0.1\n"                                                                    \
 	"range = 198.18.0.10, 198.18.0.20\n"                                                       \
-	"route = 198.19.0.0/16, 198.18.0.1\n"                                                         \
+	"route = 198.19.0.0/16, 198.18.0.1\n"                                                      \
 	"route = 0.0.0.0/0, 198.18.0.1\n"                                                          \
 	"static = 02:00:00:00:00:01, 198.18.0.100, build-vm, boot-file=pxelinux.0, "               \
 	"next-server=198.18.0.2\n"                                                                 \
