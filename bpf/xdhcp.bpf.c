@@ -210,7 +210,10 @@ static __always_inline int punt(struct xdp_md *ctx, struct xdhcp_scratch *s, str
 	ev->pad = 0;
 	ev->ts_ns = bpf_ktime_get_boot_ns();
 	if (bpf_xdp_load_bytes(ctx, 0, ev->data, len) ||
-	    bpf_ringbuf_output(&xdhcp_events, ev, XDHCP_PUNT_HDR_LEN + len, 0)) {
+	    /* Always wake the daemon: renewal records before this one may
+	     * sit unread without a wakeup (emit_renew), and the ring's
+	     * adaptive notification would then skip this one too. */
+	    bpf_ringbuf_output(&xdhcp_events, ev, XDHCP_PUNT_HDR_LEN + len, BPF_RB_FORCE_WAKEUP)) {
 		stat_inc(st, XDHCP_STAT_PUNT_DROP);
 		return XDP_DROP;
 	}
