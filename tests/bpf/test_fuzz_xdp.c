@@ -114,18 +114,18 @@ static int setup(void **state)
 		return -1;
 	fx->skel = xdhcp__open_and_load();
 	if (!fx->skel)
-		return -1;
+		goto fail;
 	fx->rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.xdhcp_events), drop_event, fx, NULL);
 	memcpy(ifc.mac, if_mac, 6);
 	memset(&t, 0, sizeof(t));
 	len = pkt_ack_options(t.data, sizeof(t.data), SERVER_IP, 600, MASK_IP, SERVER_IP,
 			      SERVER_IP);
 	if (!fx->rb || len < 0)
-		return -1;
+		goto fail;
 	t.len = (uint16_t)len;
 	if (bpf_map_update_elem(bpf_map__fd(fx->skel->maps.xdhcp_ifaces), &ifindex, &ifc, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(fx->skel->maps.xdhcp_tmpl), &idx, &t, 0))
-		return -1;
+		goto fail;
 	for (int i = 0; i < N_CLIENTS; i++) {
 		struct client *c = &fx->cl[i];
 		struct xdhcp_lease_key k;
@@ -151,10 +151,16 @@ static int setup(void **state)
 		v.lease_time = 600;
 		v.tmpl = TMPL;
 		if (bpf_map_update_elem(bpf_map__fd(fx->skel->maps.xdhcp_leases), &k, &v, 0))
-			return -1;
+			goto fail;
 	}
 	*state = fx;
 	return 0;
+
+fail:
+	ring_buffer__free(fx->rb);
+	xdhcp__destroy(fx->skel);
+	free(fx);
+	return -1;
 }
 
 static int teardown(void **state)
