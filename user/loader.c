@@ -472,6 +472,7 @@ static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_m
 			return set_err(err, errlen, -errno,
 				       "cannot replace the XDP program on '%s': %s", li->name,
 				       strerror(errno));
+		ld->n_taken_over++;
 		pr_info("took over the running XDP link on '%s' (program replaced in place)",
 			li->name);
 		goto query;

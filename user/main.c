@@ -1348,6 +1348,9 @@ static int daemon_start(struct daemon *d)
 		fprintf(stderr, "xdhcpd: %s\n", err);
 		return 1;
 	}
+	/* A restart: the previous run's offers may still be answered. */
+	if (d->ld.n_taken_over)
+		d->srv.selecting_grace_until = now_boot() + d->srv.offer_ns;
 	return drop_privileges(d);
 }
 

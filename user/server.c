@@ -859,7 +859,7 @@ static int handle_request(struct reply_ctx *c, const struct xdhcp_lease_key *key
 		 * that address, NAK, so the client starts over with a
 		 * DISCOVER.  A guest cannot take free addresses by REQUEST
 		 * alone, around the offer cap. */
-		if (!l || l->addr != requested)
+		if ((!l || l->addr != requested) && now >= s->selecting_grace_until)
 			return send_nak(c, "no offer for that address");
 		return ack_or_nak(c, key, requested, now);
 	}

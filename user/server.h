@@ -83,6 +83,9 @@ struct server {
 	 * the request's interface.  The caller probes, reports with
 	 * server_probe_done() and hands the same frame in again. */
 	uint32_t probe_addr;
+	/* After a restart, offers the previous run made are unknown: until
+	 * this time a SELECTING REQUEST for a free address is honoured. */
+	uint64_t selecting_grace_until;
 };
 
 /* Largest reply: an IPv4 datagram within an Ethernet MTU, in a frame
