@@ -30,7 +30,7 @@ struct loader {
 	int leases_fd, ifaces_fd, tmpl_fd, stats_fd, events_fd;
 	bool adopted;
 	unsigned int n_taken_over; /* links of a previous run taken over */
-	bool pinned; /* we created the pins */
+	bool pinned;		   /* we created the pins */
 	char pin_dir[4096];
 	int pin_lock_fd;
 	struct loader_iface *ifs;
