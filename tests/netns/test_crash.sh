@@ -29,8 +29,10 @@ RATE=500
 # Nothing expires during the test; the probe clients' offers end soon, so
 # the /24 never runs out.
 LEASE_TIME=86400
+# 200 clients share one link (not one tap each): every offer must stand
+# until its REQUEST (--max-offers), and the load must not be rate limited.
 ARGS=(--interface "$IF_S" --range 198.18.0.10,198.18.0.254 --lease-time "$LEASE_TIME"
-	--offer-time 10)
+	--offer-time 10 --max-offers 1024 --punt-rate 0)
 EVENTS=$TMP/events.log
 T_START=$EPOCHREALTIME
 
