@@ -249,6 +249,37 @@ static int tap_open(const char *name)
 	return fd;
 }
 
+static uint64_t now_ms(void);
+
+/*
+ * Wait (at most 3 s) for the tap's operstate to turn "up".  Attaching the
+ * fd turns the carrier on, but the kernel activates the tap's transmit
+ * queue later, from linkwatch; until then frames sent on the tap (the
+ * daemon's AF_PACKET replies) are silently discarded.  A booting guest
+ * never notices; a client that sends its DISCOVER within microseconds
+ * of the attach would see a retransmission.
+ */
+static void tap_wait_up(const char *name)
+{
+	char path[64 + IF_NAMESIZE], state[16] = "";
+	uint64_t deadline = now_ms() + 3000;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", name);
+	while (now_ms() < deadline) {
+		FILE *f = fopen(path, "r");
+
+		if (f) {
+			if (!fgets(state, sizeof(state), f))
+				state[0] = '\0';
+			fclose(f);
+		}
+		if (!strncmp(state, "up", 2))
+			return;
+		usleep(10000);
+	}
+	/* Not fatal: the retransmissions cover a slow linkwatch. */
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -421,6 +452,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = tap_open(o.tap);
+	tap_wait_up(o.tap);
 
 	/* DISCOVER (broadcast) -> OFFER. */
 	memset(&r, 0, sizeof(r));
