@@ -76,14 +76,20 @@ struct {
 
 /*
  * xdhcp_events: punted frames (struct xdhcp_punt_event, variable size: see
- * punt() in xdhcp.bpf.c) and renewal records (struct xdhcp_renew_event).
- * Writer: the fast path.  Reader: the daemon (ring_buffer__consume()).
- * Records: host order except the fields typed __be*, and the frame bytes.
+ * punt() in xdhcp.bpf.c).  xdhcp_renews: renewal records (struct
+ * xdhcp_renew_event).  Writer: the fast path.  Reader: the daemon
+ * (ring_buffer__consume() over both).  Records: host order except the
+ * fields typed __be*, and the frame bytes.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, XDHCP_EVENTS_BYTES);
 } xdhcp_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XDHCP_RENEWS_BYTES);
+} xdhcp_renews SEC(".maps");
 
 /* Reply frames are built at a fixed place in the scratch buffer: the IPv4
  * header always starts at XDHCP_REPLY_IP_OFF and the link-layer header is

@@ -72,13 +72,15 @@ static __always_inline int build_key(struct xdp_md *ctx, const struct dhcp_view 
 	__builtin_memset(key, 0, sizeof(*key));
 	key->pool = iface->pool;
 	if (r->opts->flags & DHCP_OPTS_CLIENT_ID) {
-		/* parse_dhcp_options() already enforced the range. */
-		if (cid_len < 1 || cid_len > XDHCP_CLIENT_ID_MAX)
+		/* parse_dhcp_options() already enforced 1..MAX.  For the
+		 * verifier, the register passed is derived after the check
+		 * (the barrier keeps clang from reusing cid_len itself). */
+		__u32 m1 = cid_len - 1;
+
+		if (m1 >= XDHCP_CLIENT_ID_MAX)
 			return -1;
-		/* A no-op for 1..64 that gives the verifier both bounds on
-		 * the register passed (clang merges the two checks above into
-		 * one unsigned compare on a copy). */
-		cid_len = ((cid_len - 1) & (XDHCP_CLIENT_ID_MAX - 1)) + 1;
+		barrier_var(m1);
+		cid_len = m1 + 1;
 		key->kind = XDHCP_KEY_CLIENT_ID;
 		key->len = cid_len;
 		return bpf_xdp_load_bytes(ctx, r->opts->cid_off, key->id, cid_len) ? -1 : 0;
@@ -209,11 +211,11 @@ static __always_inline int punt(struct xdp_md *ctx, struct xdhcp_scratch *s, str
 	ev->len = len;
 	ev->pad = 0;
 	ev->ts_ns = bpf_ktime_get_boot_ns();
+	/* Adaptive wakeup: the daemon is woken when this is the first
+	 * unread punt; it drains the ring before it sleeps again.  Renewal
+	 * records live in their own ring, so they never hide a punt. */
 	if (bpf_xdp_load_bytes(ctx, 0, ev->data, len) ||
-	    /* Always wake the daemon: renewal records before this one may
-	     * sit unread without a wakeup (emit_renew), and the ring's
-	     * adaptive notification would then skip this one too. */
-	    bpf_ringbuf_output(&xdhcp_events, ev, XDHCP_PUNT_HDR_LEN + len, BPF_RB_FORCE_WAKEUP)) {
+	    bpf_ringbuf_output(&xdhcp_events, ev, XDHCP_PUNT_HDR_LEN + len, 0)) {
 		stat_inc(st, XDHCP_STAT_PUNT_DROP);
 		return XDP_DROP;
 	}
@@ -229,7 +231,7 @@ static __always_inline void emit_renew(struct xdp_md *ctx, const struct xdhcp_le
 {
 	struct xdhcp_renew_event *ev;
 
-	ev = bpf_ringbuf_reserve(&xdhcp_events, sizeof(*ev), 0);
+	ev = bpf_ringbuf_reserve(&xdhcp_renews, sizeof(*ev), 0);
 	if (!ev) {
 		stat_inc(st, XDHCP_STAT_EVENT_DROP);
 		return;
@@ -245,8 +247,8 @@ static __always_inline void emit_renew(struct xdp_md *ctx, const struct xdhcp_le
 	__builtin_memcpy(&ev->key, key, sizeof(ev->key));
 	/* No wakeup per renewal: the daemon drains these on its 1 s tick
 	 * and with every punt; it is woken only when they pile up. */
-	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&xdhcp_events, BPF_RB_AVAIL_DATA) >
-					       XDHCP_EVENTS_BYTES / 4
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&xdhcp_renews, BPF_RB_AVAIL_DATA) >
+					       XDHCP_RENEWS_BYTES / 4
 				       ? BPF_RB_FORCE_WAKEUP
 				       : BPF_RB_NO_WAKEUP);
 }

@@ -23,6 +23,7 @@
 #define XDHCP_MAP_TMPL	 "xdhcp_tmpl"
 #define XDHCP_MAP_STATS	 "xdhcp_stats"
 #define XDHCP_MAP_EVENTS "xdhcp_events"
+#define XDHCP_MAP_RENEWS "xdhcp_renews"
 #define XDHCP_MAP_RATE	 "xdhcp_rate"
 
 /* File names under the pin directory. */
@@ -31,6 +32,7 @@
 #define XDHCP_PIN_TMPL	 "templates"
 #define XDHCP_PIN_STATS	 "stats"
 #define XDHCP_PIN_EVENTS "events"
+#define XDHCP_PIN_RENEWS "renews"
 
 /* Default capacities (the daemon may raise them before load). */
 #define XDHCP_LEASES_MAX_DEFAULT (1U << 20)
@@ -38,6 +40,7 @@
 #define XDHCP_TMPL_ENTRIES	 4096
 #define XDHCP_STATS_SLOTS	 4096 /* slot 0: interfaces the daemon does not serve */
 #define XDHCP_EVENTS_BYTES	 (4U << 20)
+#define XDHCP_RENEWS_BYTES	 (4U << 20)
 
 /* ------------------------------------------------------------------ */
 /* Lease table: xdhcp_leases, BPF_MAP_TYPE_HASH (no prealloc).
@@ -51,8 +54,11 @@ enum xdhcp_key_kind {
 };
 
 /* Longest client identifier the fast path keys on; longer ones are served
- * by the daemon alone (their renewals are punted). */
-#define XDHCP_CLIENT_ID_MAX 64
+ * by the daemon alone (their renewals are punted).  24 bytes hold every
+ * common form: type 1 + MAC (7 bytes) and the RFC 4361 ids of dhcpcd and
+ * systemd-networkd (0xff, IAID, DUID-LL/LLT/EN: 15 to 19 bytes), and keep
+ * the key at 32 bytes: 128 bytes of kernel memory per lease. */
+#define XDHCP_CLIENT_ID_MAX 24
 
 struct xdhcp_lease_key {
 	__u32 pool; /* pool (subnet) index, from struct xdhcp_iface */
@@ -62,7 +68,7 @@ struct xdhcp_lease_key {
 	__u8 pad;
 	__u8 id[XDHCP_CLIENT_ID_MAX];
 };
-_Static_assert(sizeof(struct xdhcp_lease_key) == 72, "lease key layout");
+_Static_assert(sizeof(struct xdhcp_lease_key) == 32, "lease key layout");
 
 enum xdhcp_lease_flags {
 	XDHCP_LEASE_STATIC = 1 << 0, /* from a reservation */
@@ -154,11 +160,16 @@ struct xdhcp_stats {
 _Static_assert(sizeof(struct xdhcp_stats) == 8 * XDHCP_STAT_MAX, "stats layout");
 
 /* ------------------------------------------------------------------ */
-/* Ring buffer: xdhcp_events, BPF_MAP_TYPE_RINGBUF, written by the fast
- * path, consumed by the daemon.  Every record starts with xdhcp_event_hdr;
+/* Ring buffers, BPF_MAP_TYPE_RINGBUF, written by the fast path, consumed
+ * by the daemon: xdhcp_events carries punts (the daemon is woken when the
+ * first unread one arrives), xdhcp_renews carries renewal records (no
+ * wakeup: the daemon drains it with every wakeup and on its 1 s tick, and
+ * is woken only when a quarter of it is full).  Two rings, so that unread
+ * renewal records never hold back the wakeup for a punt, and a punt never
+ * pays for a forced wakeup.  Every record starts with xdhcp_event_hdr;
  * bump XDHCP_EVENT_VERSION when a layout changes. */
 
-#define XDHCP_EVENT_VERSION 1
+#define XDHCP_EVENT_VERSION 2
 
 enum xdhcp_event_type {
 	XDHCP_EV_PUNT = 1,  /* a whole frame for the daemon */
@@ -196,6 +207,6 @@ struct xdhcp_renew_event {
 	__u32 pad;
 	struct xdhcp_lease_key key;
 };
-_Static_assert(sizeof(struct xdhcp_renew_event) == 104, "renew record layout");
+_Static_assert(sizeof(struct xdhcp_renew_event) == 64, "renew record layout");
 
 #endif /* XDHCP_FASTPATH_ABI_H */

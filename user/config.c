@@ -528,7 +528,7 @@ static int add_static(struct cfg_subnet *sn, const struct cfg_static *st, const 
 static int parse_static(struct cfg_subnet *sn, const char *key, bool by_id, const char *val,
 			char *err, size_t errlen)
 {
-	char buf[512], *f[6];
+	char buf[1024], *f[6]; /* a 255-byte client id is 765 characters with colons */
 	struct cfg_static st;
 	size_t len;
 	int nf;
@@ -543,8 +543,8 @@ static int parse_static(struct cfg_subnet *sn, const char *key, bool by_id, cons
 	memset(&st, 0, sizeof(st));
 	if (by_id) {
 		if (parse_hex(f[0], st.id, sizeof(st.id), &len))
-			return set_err(err, errlen, "%s: client id '%s' is not 1..%d hex bytes",
-				       key, f[0], XDHCP_CLIENT_ID_MAX);
+			return set_err(err, errlen, "%s: client id '%s' is not 1..%zu hex bytes",
+				       key, f[0], sizeof(st.id));
 		st.kind = XDHCP_KEY_CLIENT_ID;
 	} else {
 		if (parse_hex(f[0], st.id, 6, &len) || len != 6)

@@ -46,7 +46,7 @@ enum cfg_xdp_mode {
 struct cfg_static {
 	uint8_t kind; /* XDHCP_KEY_HWADDR (Ethernet MAC) or XDHCP_KEY_CLIENT_ID */
 	uint8_t len;
-	uint8_t id[XDHCP_CLIENT_ID_MAX];
+	uint8_t id[255]; /* MAC, or a whole client id (long ones are keyed hashed) */
 	uint32_t ip;
 	char hostname[64];    /* option 12 for this client, "" = subnet's */
 	uint32_t next_server; /* siaddr, 0 = subnet's */

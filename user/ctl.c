@@ -50,9 +50,17 @@ struct overlay {
 static void static_client(const struct cfg_static *st, char *out, size_t cap)
 {
 	struct xdhcp_lease_key k;
+	size_t o;
 
-	server_static_key(st, 0, &k);
-	server_key_format(&k, out, cap);
+	if (st->kind != XDHCP_KEY_CLIENT_ID) {
+		server_static_key(st, 0, &k);
+		server_key_format(&k, out, cap);
+		return;
+	}
+	/* The whole id, also when the lease key holds it hashed. */
+	o = (size_t)snprintf(out, cap, "id:");
+	for (unsigned int i = 0; i < st->len && o + 3 <= cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%02x", st->id[i]);
 }
 
 /* "52:54:00:12:34:56" or "mac:..." or "id:HEX" into st's kind/len/id. */
@@ -65,11 +73,21 @@ static int parse_client(const char *s, struct cfg_static *st)
 		snprintf(buf, sizeof(buf), "mac:%s", s);
 		s = buf;
 	}
-	if (server_key_parse(s, 0, &k) || (k.kind == XDHCP_KEY_HWADDR && k.len != 6))
+	if (!strncmp(s, "id:", 3)) {
+		size_t len;
+
+		/* Kept whole: a long id is hashed only into the lease key. */
+		if (server_parse_hex(s + 3, st->id, sizeof(st->id), &len))
+			return -EINVAL;
+		st->kind = XDHCP_KEY_CLIENT_ID;
+		st->len = (uint8_t)len;
+		return 0;
+	}
+	if (server_key_parse(s, 0, &k) || k.kind != XDHCP_KEY_HWADDR || k.len != 6)
 		return -EINVAL;
 	st->kind = k.kind;
 	st->len = k.len;
-	memcpy(st->id, k.id, sizeof(st->id));
+	memcpy(st->id, k.id, k.len);
 	return 0;
 }
 
@@ -80,7 +98,8 @@ static bool same_client(const struct cfg_static *a, const struct cfg_static *b)
 
 int overlay_save(const struct overlay *ov)
 {
-	char tmp[sizeof(ov->path) + 8], client[256], ip[INET_ADDRSTRLEN];
+	char tmp[sizeof(ov->path) + 8], client[4 + 2 * sizeof(((struct cfg_static *)0)->id)],
+		ip[INET_ADDRSTRLEN];
 	FILE *f;
 	int fd, r = 0;
 
@@ -130,7 +149,7 @@ int overlay_save(const struct overlay *ov)
 struct overlay *overlay_load(const char *lease_file)
 {
 	struct overlay *ov = calloc(1, sizeof(*ov));
-	char line[512];
+	char line[1024]; /* static-add id:HEX (up to 510 digits) IP HOST */
 	unsigned int lineno = 0;
 	FILE *f;
 

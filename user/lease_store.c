@@ -175,7 +175,7 @@ int store_format_line(const struct store_record *r, char *out, size_t cap)
 
 int store_parse_line(const char *line, uint32_t pool, struct store_record *ret_rec)
 {
-	char op[16], ip[INET_ADDRSTRLEN + 1], key[3 * XDHCP_CLIENT_ID_MAX + 8], host[64];
+	char op[16], ip[INET_ADDRSTRLEN + 1], key[200], host[64]; /* as wide as %199s */
 	const char *crcp = NULL, *p;
 
 	/* The last " crc=": a host name may contain the text too. */

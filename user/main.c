@@ -899,6 +899,9 @@ static int setup_loop(struct daemon *d)
 	d->rb = ring_buffer__new(d->ld.events_fd, on_ring_event, d, NULL);
 	if (!d->rb)
 		return -errno;
+	/* Renewal records: same callback, drained with every consume. */
+	if (ring_buffer__add(d->rb, d->ld.renews_fd, on_ring_event, d))
+		return -errno;
 	if (add_epoll(d->epfd, d->sigfd) || add_epoll(d->epfd, d->timerfd) ||
 	    add_epoll(d->epfd, ring_buffer__epoll_fd(d->rb)))
 		return -errno;

@@ -35,16 +35,58 @@ struct server_tmpl {
 	UT_hash_handle hh;
 };
 
+/* ------------------------------------------------------------------ */
+/* Client keys */
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* htype marking a client id too long for the key, stored as prefix+hash;
+ * the XDP program never builds such a key. */
+#define KEY_HTYPE_HASHED_ID 0xff
+
+/* A client identifier of 1..255 bytes into k (kind, len, htype, id): kept
+ * whole up to XDHCP_CLIENT_ID_MAX bytes; longer ones as their first
+ * XDHCP_CLIENT_ID_MAX - 8 bytes and a 64-bit FNV-1a hash of the whole id. */
+static void key_set_client_id(struct xdhcp_lease_key *k, const uint8_t *id, size_t len)
+{
+	k->kind = XDHCP_KEY_CLIENT_ID;
+	if (len <= XDHCP_CLIENT_ID_MAX) {
+		k->len = (uint8_t)len;
+		k->htype = 0;
+		memcpy(k->id, id, len);
+	} else {
+		uint64_t h = fnv1a(id, len);
+
+		k->len = XDHCP_CLIENT_ID_MAX;
+		k->htype = KEY_HTYPE_HASHED_ID;
+		memcpy(k->id, id, XDHCP_CLIENT_ID_MAX - 8);
+		/* Big-endian: lease files move between machines. */
+		for (int i = 0; i < 8; i++)
+			k->id[XDHCP_CLIENT_ID_MAX - 1 - i] = (uint8_t)(h >> (8 * i));
+	}
+}
+
 void server_static_key(const struct cfg_static *st, uint32_t pool, struct xdhcp_lease_key *ret_key)
 {
 	struct xdhcp_lease_key k;
 
 	memset(&k, 0, sizeof(k));
 	k.pool = pool;
-	k.kind = st->kind;
-	k.len = st->len;
-	k.htype = st->kind == XDHCP_KEY_HWADDR ? DHCP_HTYPE_ETHER : 0;
-	memcpy(k.id, st->id, st->len);
+	if (st->kind == XDHCP_KEY_CLIENT_ID) {
+		key_set_client_id(&k, st->id, st->len);
+	} else {
+		k.kind = st->kind;
+		k.len = st->len;
+		k.htype = DHCP_HTYPE_ETHER;
+		memcpy(k.id, st->id, st->len);
+	}
 	*ret_key = k;
 }
 
@@ -144,20 +186,7 @@ struct server_subnet *server_subnet_of(struct server *s, uint32_t addr)
 }
 
 /* ------------------------------------------------------------------ */
-/* Client keys */
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-/* htype marking a client id too long for the key, stored as prefix+hash;
- * the XDP program never builds such a key. */
-#define KEY_HTYPE_HASHED_ID 0xff
+/* Client keys (continued) */
 
 void server_client_key(const struct dhcp_msg *m, uint32_t pool, struct xdhcp_lease_key *ret_key)
 {
@@ -169,20 +198,7 @@ void server_client_key(const struct dhcp_msg *m, uint32_t pool, struct xdhcp_lea
 	k.pool = pool;
 	id = dhcp_msg_opt(m, DHCP_OPT_CLIENT_ID, &len);
 	if (id && len > 0) {
-		k.kind = XDHCP_KEY_CLIENT_ID;
-		if (len <= XDHCP_CLIENT_ID_MAX) {
-			k.len = (uint8_t)len;
-			memcpy(k.id, id, len);
-		} else {
-			uint64_t h = fnv1a(id, len);
-
-			k.len = XDHCP_CLIENT_ID_MAX;
-			k.htype = KEY_HTYPE_HASHED_ID;
-			memcpy(k.id, id, XDHCP_CLIENT_ID_MAX - 8);
-			/* Big-endian: lease files move between machines. */
-			for (int i = 0; i < 8; i++)
-				k.id[XDHCP_CLIENT_ID_MAX - 1 - i] = (uint8_t)(h >> (8 * i));
-		}
+		key_set_client_id(&k, id, len);
 	} else {
 		k.kind = XDHCP_KEY_HWADDR;
 		k.htype = m->hdr.htype;
@@ -234,7 +250,7 @@ static int hexval(int c)
 }
 
 /* Hex bytes, optionally separated by ':' or '-'. */
-static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
+int server_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len)
 {
 	size_t n = 0;
 
@@ -266,7 +282,7 @@ int server_key_parse(const char *s, uint32_t pool, struct xdhcp_lease_key *ret_k
 	if (!strncmp(s, "mac:", 4)) {
 		k.kind = XDHCP_KEY_HWADDR;
 		k.htype = DHCP_HTYPE_ETHER;
-		if (parse_hex(s + 4, k.id, 6, &len) || len != 6)
+		if (server_parse_hex(s + 4, k.id, 6, &len) || len != 6)
 			return -EINVAL;
 	} else if (!strncmp(s, "hw:", 3)) {
 		char *end;
@@ -279,16 +295,22 @@ int server_key_parse(const char *s, uint32_t pool, struct xdhcp_lease_key *ret_k
 			return -EINVAL;
 		k.kind = XDHCP_KEY_HWADDR;
 		k.htype = (uint8_t)ht;
-		if (parse_hex(end + 1, k.id, 16, &len))
+		if (server_parse_hex(end + 1, k.id, 16, &len))
 			return -EINVAL;
-	} else if (!strncmp(s, "id:", 3) || !strncmp(s, "idh:", 4)) {
-		bool hashed = s[2] == 'h';
+	} else if (!strncmp(s, "id:", 3)) {
+		uint8_t id[255];
 
-		k.kind = XDHCP_KEY_CLIENT_ID;
-		k.htype = hashed ? KEY_HTYPE_HASHED_ID : 0;
-		if (parse_hex(s + (hashed ? 4 : 3), k.id, XDHCP_CLIENT_ID_MAX, &len))
+		/* Any length an option carries; long ones are hashed. */
+		if (server_parse_hex(s + 3, id, sizeof(id), &len))
 			return -EINVAL;
-		if (hashed && len != XDHCP_CLIENT_ID_MAX)
+		key_set_client_id(&k, id, len);
+		*ret_key = k;
+		return 0;
+	} else if (!strncmp(s, "idh:", 4)) {
+		k.kind = XDHCP_KEY_CLIENT_ID;
+		k.htype = KEY_HTYPE_HASHED_ID;
+		if (server_parse_hex(s + 4, k.id, XDHCP_CLIENT_ID_MAX, &len) ||
+		    len != XDHCP_CLIENT_ID_MAX)
 			return -EINVAL;
 	} else {
 		return -EINVAL;

@@ -157,7 +157,13 @@ bool server_key_in_fastpath(const struct xdhcp_lease_key *key);
 
 /* Printable key: "mac:52:54:00:12:34:56", "hw:6:..." or "id:01abcd...". */
 void server_key_format(const struct xdhcp_lease_key *key, char *out, size_t cap);
-/* Inverse of server_key_format (pool taken from the argument). */
+/* Inverse of server_key_format (pool taken from the argument); "id:" also
+ * takes an id longer than XDHCP_CLIENT_ID_MAX and keys it hashed, as
+ * server_client_key() does. */
 int server_key_parse(const char *s, uint32_t pool, struct xdhcp_lease_key *ret_key);
+
+/* Hex bytes, optionally separated by ':' or '-', into out (at most cap).
+ * Returns 0 and the count in *ret_len, or -EINVAL. */
+int server_parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ret_len);
 
 #endif /* XDHCP_SERVER_H */

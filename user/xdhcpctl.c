@@ -152,15 +152,15 @@ static int parse_hex(const char *s, uint8_t *out, size_t cap)
  */
 static int parse_client(const char *cmd, const char *s, char *ret_client, size_t cap)
 {
-	uint8_t b[XDHCP_CLIENT_ID_MAX];
+	uint8_t b[255]; /* a whole option 61 */
 	int n;
 
 	if (!strncmp(s, "id:", 3)) {
 		n = parse_hex(s + 3, b, sizeof(b));
 		if (n < 0)
 			return fail(EXIT_USAGE,
-				    "%s: client '%s' is not id:HEX (1..%d bytes of hex)", cmd, s,
-				    XDHCP_CLIENT_ID_MAX);
+				    "%s: client '%s' is not id:HEX (1..%zu bytes of hex)", cmd, s,
+				    sizeof(b));
 		snprintf(ret_client, cap, "id:");
 		for (int i = 0; i < n; i++)
 			snprintf(ret_client + 3 + 2 * i, cap - 3 - 2 * (size_t)i, "%02x", b[i]);
@@ -1069,7 +1069,7 @@ static int cmd_stats(struct ctl *c, char **argv)
 
 static int cmd_reservation_add(struct ctl *c, char **argv)
 {
-	char client[4 + 2 * XDHCP_CLIENT_ID_MAX];
+	char client[4 + 2 * 255];
 
 	if (parse_client("reservation add", argv[0], client, sizeof(client)) ||
 	    check_ip("reservation add", "IP", argv[1]) ||
@@ -1082,7 +1082,7 @@ static int cmd_reservation_add(struct ctl *c, char **argv)
 
 static int cmd_reservation_del(struct ctl *c, char **argv)
 {
-	char client[4 + 2 * XDHCP_CLIENT_ID_MAX];
+	char client[4 + 2 * 255];
 
 	if (parse_client("reservation del", argv[0], client, sizeof(client)))
 		return EXIT_USAGE;

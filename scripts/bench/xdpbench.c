@@ -442,6 +442,8 @@ int main(int argc, char **argv)
 	}
 	null_fd = load_null_prog();
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.xdhcp_events), on_event, NULL, NULL);
+	if (rb && ring_buffer__add(rb, bpf_map__fd(skel->maps.xdhcp_renews), on_event, NULL))
+		rb = (ring_buffer__free(rb), NULL);
 	if (null_fd < 0 || !rb || seed(skel)) {
 		fprintf(stderr, PROG ": set-up failed: %s\n", strerror(errno));
 		goto out;

@@ -47,7 +47,7 @@
 #define LEASE_TIME 3600
 #define NSEC	   1000000000ULL
 #define OUT_CAP	   2048
-#define MAX_EVENTS 64
+#define MAX_EVENTS 128
 #define SMALL_RING 4096 /* one page: a handful of punt records */
 
 #define SERVER_IP  PKT_IP(198, 18, 0, 1)
@@ -247,12 +247,15 @@ static int fx_open(void **state, uint32_t ring_bytes)
 	fx->skel = xdhcp__open();
 	if (!fx->skel)
 		goto fail;
-	if (ring_bytes && bpf_map__set_max_entries(fx->skel->maps.xdhcp_events, ring_bytes))
+	if (ring_bytes && (bpf_map__set_max_entries(fx->skel->maps.xdhcp_events, ring_bytes) ||
+			   bpf_map__set_max_entries(fx->skel->maps.xdhcp_renews, ring_bytes)))
 		goto fail;
 	if (xdhcp__load(fx->skel))
 		goto fail;
+	/* Both rings into fx->ev, punts and renewal records alike. */
 	fx->rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.xdhcp_events), on_event, fx, NULL);
-	if (!fx->rb)
+	if (!fx->rb ||
+	    ring_buffer__add(fx->rb, bpf_map__fd(fx->skel->maps.xdhcp_renews), on_event, fx))
 		goto fail;
 	len = pkt_ack_options(fx->tmpl, sizeof(fx->tmpl), SERVER_IP, LEASE_TIME, MASK_IP, ROUTER_IP,
 			      DNS_IP);
@@ -1170,7 +1173,7 @@ static void test_ring_full(void **state)
 	assert_true(punts > 0);
 	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT_DROP), 1);
 
-	/* Renewal records are smaller: fill what is left with them. */
+	/* Renewal records fill a ring of their own. */
 	r = renewing();
 	seed_lease(fx, &k, LEASE_IP, 600);
 	len = build(in, &r);
@@ -1187,6 +1190,35 @@ static void test_ring_full(void **state)
 	/* Drained: the next renewal is recorded again. */
 	run(fx, in, len);
 	check_renew_event(fx, &k);
+}
+
+/* Renewal records have a ring of their own: when it is full, a punt still
+ * reaches the daemon (and unread records never delay its wakeup). */
+static void test_renew_ring_separate(void **state)
+{
+	struct fx *fx = *state;
+	struct xdhcp_lease_key k = key_hw(cl_mac);
+	struct pkt_req r = renewing();
+	uint8_t in[PKT_FRAME_MAX];
+	size_t len;
+	int i, records;
+
+	seed_lease(fx, &k, LEASE_IP, 600);
+	len = build(in, &r);
+	for (i = 0; i < SMALL_RING / 32 && !counter(fx, SLOT, XDHCP_STAT_EVENT_DROP); i++)
+		run(fx, in, len);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_EVENT_DROP), 1);
+	records = i - 1;
+	assert_true(records > 0);
+
+	r.ciaddr = OTHER_IP; /* no lease: punted */
+	r.src_ip = OTHER_IP;
+	len = build(in, &r);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_DROP);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT), 1);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT_DROP), 0);
+	assert_int_equal(drain(fx), records + 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1713,6 +1745,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_punt_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full, setup_small_ring, teardown),
+		cmocka_unit_test_setup_teardown(test_renew_ring_separate, setup_small_ring,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_pass_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unserved_iface, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_responder, setup, teardown),

@@ -68,7 +68,8 @@ static void check_limits(const struct xdhcp_config *cfg)
 			FUZZ_CHECK(sn->routes[j].prefix <= 32);
 		for (unsigned int j = 0; j < sn->n_statics; j++)
 			FUZZ_CHECK(sn->statics[j].len >= 1 &&
-				   sn->statics[j].len <= XDHCP_CLIENT_ID_MAX);
+				   (sn->statics[j].kind == XDHCP_KEY_CLIENT_ID ||
+				    sn->statics[j].len == 6));
 	}
 }
 

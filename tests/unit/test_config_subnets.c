@@ -535,24 +535,24 @@ static void test_static_errors(void **state)
 		{"--static", MAC1 ",198.18.0.100,vm,boot-file=" F128, "must be 1..127 characters"},
 		{"--static", MAC1 ",198.18.0.100,a,b,c,d", "static: expected MAC,IP"},
 		{"--static-id", "0g,198.18.0.100",
-		 "static-id: client id '0g' is not 1..64 hex bytes"},
+		 "static-id: client id '0g' is not 1..255 hex bytes"},
 		{"--static-id", "010,198.18.0.100", "static-id: client id '010'"},
 		{"--static-id", ",198.18.0.100", "static-id: client id ''"},
 		{"--static-id", "01:02,nope", "static-id: 'nope' is not an IPv4 address"},
 		{"--static-id", "01:02,198.18.0.100,bad..name", "static-id: 'bad..name'"},
 	};
-	char id65[65 * 2 + 1], val[sizeof(id65) + 32];
+	char id256[256 * 2 + 1], val[sizeof(id256) + 32];
 
 	(void)state;
 	check_err_cases(cases, ARRAY_SIZE(cases));
 	assert_int_equal(F128[127], '7');
 	assert_int_equal(strlen(F128), 128);
 
-	/* 65 bytes of client id: one too many. */
-	memset(id65, 'a', sizeof(id65) - 1);
-	id65[sizeof(id65) - 1] = '\0';
-	snprintf(val, sizeof(val), "%s,198.18.0.100", id65);
-	expect_err(PARSE("--static-id", val), "65-byte id", "static-id: client id");
+	/* 256 bytes of client id: one more than option 61 holds. */
+	memset(id256, 'a', sizeof(id256) - 1);
+	id256[sizeof(id256) - 1] = '\0';
+	snprintf(val, sizeof(val), "%s,198.18.0.100", id256);
+	expect_err(PARSE("--static-id", val), "256-byte id", "static-id: client id");
 	assert_int_equal(cfg.subnets[0].n_statics, 0);
 
 	/* From a file: FILE:LINE too. */

@@ -98,10 +98,16 @@ static const char conf_resv[] =
 	"boot-file=alpha.efi\n"
 	"static = 02:00:00:00:01:02, 198.18.0.200\n"
 	"static-id = 01:02:00:00:00:01:03, 198.18.0.30\n"
-	"static-id = ff:00:01:02:03:04:05:06:07:08, 198.18.0.210, delta\n";
+	"static-id = ff:00:01:02:03:04:05:06:07:08, 198.18.0.210, delta\n"
+	/* 40 bytes: longer than the lease key holds, keyed hashed. */
+	"static-id = ff:11:12:13:14:15:16:17:18:19:1a:1b:1c:1d:1e:1f:20:21:22:23:24:25:26:27:28:29:2a:2b:2c:2d:2e:2f:30:31:32:33:34:35:36:37, 198.18.0.40\n";
 
 static const uint8_t id_gamma[] = {0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x03};
 static const uint8_t id_delta[] = {0xff, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
+static const uint8_t id_epsilon[40] = {0xff, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
+				       0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23,
+				       0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d,
+				       0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37};
 
 struct resv {
 	const char *name;
@@ -144,6 +150,13 @@ static const struct resv resvs[] = {
 	 .addr = PKT_IP(198, 18, 0, 210),
 	 .hostname = "delta",
 	 .cfg_index = 3},
+	{.name = "client id longer than the lease key, in the range",
+	 .mac = {0x02, 0x00, 0x00, 0x00, 0x01, 0x05},
+	 .id = id_epsilon,
+	 .id_len = sizeof(id_epsilon),
+	 .addr = PKT_IP(198, 18, 0, 40),
+	 .hostname = "vm",
+	 .cfg_index = 4},
 };
 
 /* ------------------------------------------------------------------ */
