@@ -5,9 +5,12 @@
  *
  * Layout of the buffer: the IPv4 header starts at XDHCP_REPLY_IP_OFF, the
  * link-layer header (14 or 18 bytes) ends there, so every later offset is
- * a compile-time constant and the options start 8-byte aligned.  The whole
- * buffer is zeroed first and every byte sent is written for this reply:
- * nothing of an earlier packet or another client can leak out.
+ * a compile-time constant and the options start 8-byte aligned.  Every
+ * byte sent is written for this reply (headers field by field, the whole
+ * options area up to XDHCP_TMPL_MAX), except sname and file, which nothing
+ * ever writes: they keep the zeros the map was created with.  Nothing of
+ * an earlier packet or another client can leak out, and no per-packet
+ * memset of the buffer is needed.
  *
  * A reply is at most DHCP_MIN_MAX_MSG_SIZE (576) bytes of IPv4: every
  * client accepts that (RFC 2131 section 2), so option 57 is not consulted.
@@ -36,6 +39,17 @@
 #define REPLY_FRAME_MAX (ETH_HLEN + sizeof(struct vlan_hdr) + DHCP_MIN_MAX_MSG_SIZE)
 /* Option 61 as echoed: code, length, then the whole zero-padded key id. */
 #define REPLY_ECHO_LEN	(2 + XDHCP_CLIENT_ID_MAX)
+/* The options bytes the checksum sums in BPF, from the 4-byte boundary at
+ * or below the end of the template (or of the NAK's fixed options): up to
+ * three bytes of it, option 61 and END, then zeros. */
+#define REPLY_CSUM_TAIL 32
+/* Options area rewritten for every reply: the template area, and the
+ * checksum window past its end. */
+#define REPLY_OPT_AREA	(XDHCP_TMPL_MAX + REPLY_CSUM_TAIL)
+/* The NAK's fixed options (53, 54) and the bytes zeroed before them: a
+ * NAK with option 61 and padding to 300 bytes stays inside. */
+#define REPLY_NAK_LEN	9
+#define REPLY_NAK_AREA	64
 
 _Static_assert(REPLY_OPT_OFF % 8 == 0, "template words are copied aligned");
 _Static_assert(XDHCP_TMPL_MAX % 8 == 0, "template is copied in 8-byte words");
@@ -43,6 +57,16 @@ _Static_assert(XDHCP_REPLY_IP_OFF >= ETH_HLEN + sizeof(struct vlan_hdr),
 	       "room for a tagged Ethernet header");
 _Static_assert(REPLY_OPT_OFF + XDHCP_TMPL_MAX + REPLY_ECHO_LEN + 1 <= XDHCP_REPLY_BUF_LEN,
 	       "template, option 61 and END fit in the buffer");
+_Static_assert(REPLY_OPT_OFF + REPLY_OPT_AREA <= XDHCP_REPLY_BUF_LEN,
+	       "checksum window past the template fits in the buffer");
+_Static_assert(3 + REPLY_ECHO_LEN + 1 <= REPLY_CSUM_TAIL,
+	       "last template bytes, option 61 and END fit in the checksum window");
+_Static_assert(DHCP_MIN_MAX_MSG_SIZE - 20 - 8 - DHCP_OPTIONS_OFFSET <= XDHCP_TMPL_MAX,
+	       "the options of any reply sent lie in the rewritten area");
+_Static_assert(REPLY_NAK_LEN + REPLY_ECHO_LEN + 1 <= REPLY_NAK_AREA &&
+		       DHCP_MIN_MSG_LEN - DHCP_OPTIONS_OFFSET <= REPLY_NAK_AREA &&
+		       (REPLY_NAK_LEN & ~3) + REPLY_CSUM_TAIL <= REPLY_NAK_AREA,
+	       "a NAK, its padding and its checksum window lie in the zeroed area");
 _Static_assert(XDHCP_REPLY_IP_OFF + DHCP_MIN_MAX_MSG_SIZE <= XDHCP_REPLY_BUF_LEN,
 	       "largest datagram fits in the buffer");
 _Static_assert(XDHCP_REPLY_BUF_LEN % 8 == 0, "buffer is zeroed in 8-byte words");
@@ -73,11 +97,25 @@ static __always_inline __u64 reply_word_head(__u64 w, __u32 n)
 #endif
 }
 
+/* Sum of n 32-bit words at p, n a constant (one's-complement partial sum:
+ * csum_fold() turns it into 16 bits). */
+static __always_inline __u64 reply_sum32(const void *p, __u32 n)
+{
+	const __u32 *w = p;
+	__u64 sum = 0;
+
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
 /*
- * Zero the buffer, then write the link-layer header (tagged like the
- * request) and the BOOTP fixed header and cookie.  The request is read
- * through v, so this runs before the packet is resized.  IPv4 and UDP
- * headers are written by reply_finish(), once the length is known.
+ * Write the link-layer header (tagged like the request) and the BOOTP
+ * fixed header and cookie, every field (sname and file excepted, see
+ * above).  The request is read through v, so this runs before the packet
+ * is resized.  IPv4 and UDP headers are written by reply_finish(), once the
+ * length is known.
  */
 static __always_inline void reply_begin(__u8 *buf, const struct dhcp_view *v,
 					const struct xdhcp_iface *iface,
@@ -86,11 +124,7 @@ static __always_inline void reply_begin(__u8 *buf, const struct dhcp_view *v,
 	const struct dhcp_hdr *req = v->dhcp;
 	struct dhcp_hdr *dh = (void *)(buf + REPLY_DHCP_OFF);
 	struct dhcp_cookie *cookie = (void *)(dh + 1);
-	__u64 *w = (__u64 *)buf;
 	struct ethhdr *eth;
-
-	for (__u32 i = 0; i < XDHCP_REPLY_BUF_LEN / 8; i++)
-		w[i] = 0;
 
 	if (v->vlan) {
 		struct vlan_hdr *tag = (void *)(buf + XDHCP_REPLY_IP_OFF - sizeof(*tag));
@@ -113,20 +147,23 @@ static __always_inline void reply_begin(__u8 *buf, const struct dhcp_view *v,
 	dh->op = BOOTREPLY;
 	dh->htype = req->htype;
 	dh->hlen = req->hlen;
+	dh->hops = 0;
 	dh->xid = req->xid;
+	dh->secs = 0;
 	dh->flags = rp->flags;
 	dh->ciaddr = rp->ciaddr;
 	dh->yiaddr = rp->yiaddr;
 	dh->siaddr = rp->siaddr;
+	dh->giaddr = 0;
 	__builtin_memcpy(dh->chaddr, req->chaddr, sizeof(dh->chaddr));
 	cookie->val = bpf_htonl(DHCP_MAGIC_COOKIE);
 }
 
 /*
- * Copy the template's option bytes to the start of the options field.
- * Only tlen bytes come from the template: whole 8-byte words, then the
- * head of the last partial word; the rest of the area keeps the zeros of
- * reply_begin(), so bytes past len in the map are never sent.  Aligned
+ * Copy the template's option bytes to the start of the options field and
+ * zero the rest of the area (REPLY_OPT_AREA).  Only tlen bytes come from
+ * the template: whole 8-byte words, then the head of the last partial
+ * word, then zeros, so bytes past len in the map are never sent.  Aligned
  * words on both sides (template data at offset 8 of the value, options at
  * REPLY_OPT_OFF).  Returns the options length so far.
  *
@@ -146,9 +183,14 @@ static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *
 	for (__u32 i = 0; i < XDHCP_TMPL_MAX / 8; i++) {
 		if (i < words)
 			dst[i] = src[i];
+		else
+			dst[i] = 0;
 	}
 	if (words < XDHCP_TMPL_MAX / 8 && (tlen & 7))
 		dst[words] = reply_word_head(src[words], tlen & 7);
+#pragma clang loop unroll(full)
+	for (__u32 i = XDHCP_TMPL_MAX / 8; i < REPLY_OPT_AREA / 8; i++)
+		dst[i] = 0;
 	return tlen;
 }
 
@@ -157,14 +199,19 @@ static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *
 static __always_inline __u32 reply_put_nak(__u8 *buf, const struct xdhcp_iface *iface)
 {
 	__u8 *p = buf + REPLY_OPT_OFF;
+	__u64 *w = (__u64 *)p;
 
+	/* The options, option 61, padding and checksum window of a NAK. */
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < REPLY_NAK_AREA / 8; i++)
+		w[i] = 0;
 	p[0] = DHCP_OPT_MESSAGE_TYPE;
 	p[1] = 1;
 	p[2] = DHCPNAK;
 	p[3] = DHCP_OPT_SERVER_ID;
 	p[4] = 4;
 	__builtin_memcpy(p + 5, &iface->server_ip, 4);
-	return 9;
+	return REPLY_NAK_LEN;
 }
 
 /*
@@ -198,13 +245,23 @@ static __always_inline __u32 reply_put_tail(__u8 *buf, __u32 olen,
  * Pad the message with zeros (already there) to at least 300 bytes and a
  * multiple of 4 (RFC 2131 section 2, RFC 1542 section 2.1), then write the
  * IPv4 and UDP headers with their checksums.  The source is the server
- * identifier; TTL 64, id 0, no fragmentation bits.  Returns the frame
- * length, or 0 when the datagram would exceed 576 bytes (or on a checksum
- * helper error): the caller punts.
+ * identifier; TTL 64, id 0, no fragmentation bits.
+ *
+ * The UDP checksum: when head_sum is known (>= 0, the sum of the first
+ * head_len bytes of options, head_len a multiple of 4), it is that plus
+ * the pseudo header, the UDP header, the 44 bytes of BOOTP header that are
+ * not zero, the cookie and REPLY_CSUM_TAIL bytes of options from head_len
+ * (sname, file and the padding are zero and add nothing): about 30 loads
+ * instead of a helper summing 300-odd bytes.  Otherwise (head_sum < 0, a
+ * template without its sum) the whole datagram is summed.
+ *
+ * Returns the frame length, or 0 when the datagram would exceed 576 bytes
+ * (or on a checksum helper error): the caller punts.
  */
 static __always_inline __u32 reply_finish(__u8 *buf, __u32 l2_len, __u32 olen,
 					  const struct xdhcp_iface *iface,
-					  const struct reply_params *rp)
+					  const struct reply_params *rp, __u32 head_len,
+					  __s64 head_sum)
 {
 	struct iphdr *iph = (void *)(buf + XDHCP_REPLY_IP_OFF);
 	struct udphdr *udph = (void *)(buf + REPLY_UDP_OFF);
@@ -221,9 +278,13 @@ static __always_inline __u32 reply_finish(__u8 *buf, __u32 l2_len, __u32 olen,
 
 	iph->version = 4;
 	iph->ihl = 5;
+	iph->tos = 0;
 	iph->tot_len = bpf_htons(ip_len);
+	iph->id = 0;
+	iph->frag_off = 0;
 	iph->ttl = 64;
 	iph->protocol = IPPROTO_UDP;
+	iph->check = 0;
 	iph->saddr = iface->server_ip;
 	iph->daddr = rp->ip_dst;
 	iph->check = csum_ipv4_hdr20(iph);
@@ -231,9 +292,28 @@ static __always_inline __u32 reply_finish(__u8 *buf, __u32 l2_len, __u32 olen,
 	udph->source = bpf_htons(DHCP_SERVER_PORT);
 	udph->dest = bpf_htons(DHCP_CLIENT_PORT);
 	udph->len = bpf_htons(udp_len);
-	check = csum_udp4((__u8 *)udph, udp_len, iph->saddr, iph->daddr);
-	if (!check)
-		return 0;
+	udph->check = 0;
+	if (head_sum >= 0) {
+		__u64 sum = (__u64)head_sum;
+
+		/* Bounds for the verifier: the window stays in the area. */
+		if (head_len > XDHCP_TMPL_MAX || (head_len & 3))
+			return 0;
+		/* Pseudo header (RFC 768): addresses, zero and protocol,
+		 * length, as 16-bit words in memory order. */
+		sum += (__u64)iph->saddr + iph->daddr + bpf_htons(IPPROTO_UDP) + bpf_htons(udp_len);
+		sum += reply_sum32(udph, sizeof(*udph) / 4);
+		/* op .. chaddr: 44 bytes; sname and file are zero. */
+		sum += reply_sum32(buf + REPLY_DHCP_OFF, 44 / 4);
+		sum += bpf_htonl(DHCP_MAGIC_COOKIE);
+		sum += reply_sum32(buf + REPLY_OPT_OFF + head_len, REPLY_CSUM_TAIL / 4);
+		check = csum_fold(sum);
+		check = check ? check : 0xffff;
+	} else {
+		check = csum_udp4((__u8 *)udph, udp_len, iph->saddr, iph->daddr);
+		if (!check)
+			return 0;
+	}
 	udph->check = check;
 	return l2_len + ip_len;
 }

@@ -259,19 +259,20 @@ static __always_inline void emit_renew(struct xdp_md *ctx, const struct xdhcp_le
  * Returns 0; -1 to punt the request (reply above 576 bytes or frame not
  * resizable, the request is intact); XDP_DROP when the frame was resized
  * but the copy failed (the request is gone, nothing to punt).  NO_ROOM
- * counts both failures.  After this, v's packet pointers are stale.
+ * counts both failures.  head_len and head_sum: the options whose
+ * checksum is already known (reply_finish()).  After this, v's packet
+ * pointers are stale.
  */
-static __always_inline int finish_and_send(struct xdp_md *ctx, const struct dhcp_view *v,
-					   const struct xdhcp_iface *iface,
-					   const struct fp_request *r,
-					   const struct reply_params *rp, __u32 olen,
-					   struct xdhcp_scratch *s, struct xdhcp_stats *st)
+static __always_inline int
+finish_and_send(struct xdp_md *ctx, const struct dhcp_view *v, const struct xdhcp_iface *iface,
+		const struct fp_request *r, const struct reply_params *rp, __u32 olen,
+		__u32 head_len, __s64 head_sum, struct xdhcp_scratch *s, struct xdhcp_stats *st)
 {
 	__u32 len;
 	int err;
 
 	olen = reply_put_tail(s->reply, olen, &r->key);
-	len = olen ? reply_finish(s->reply, v->l2_len, olen, iface, rp) : 0;
+	len = olen ? reply_finish(s->reply, v->l2_len, olen, iface, rp, head_len, head_sum) : 0;
 	if (!len) {
 		stat_inc(st, XDHCP_STAT_NO_ROOM);
 		return -1;
@@ -331,7 +332,9 @@ static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
 
 	reply_begin(s->reply, v, iface, &rp);
 	olen = reply_put_tmpl(s->reply, t, tlen);
-	err = finish_and_send(ctx, v, iface, r, &rp, olen, s, st);
+	/* The template's sum covers its first tlen & ~3 bytes. */
+	err = finish_and_send(ctx, v, iface, r, &rp, olen, tlen & ~3U, t->csum ? t->csum : -1, s,
+			      st);
 	if (err)
 		return err;
 
@@ -368,7 +371,9 @@ static __always_inline int fast_nak(struct xdp_md *ctx, struct dhcp_view *v,
 
 	reply_begin(s->reply, v, iface, &rp);
 	olen = reply_put_nak(s->reply, iface);
-	err = finish_and_send(ctx, v, iface, r, &rp, olen, s, st);
+	err = finish_and_send(ctx, v, iface, r, &rp, olen, REPLY_NAK_LEN & ~3U,
+			      (__s64)reply_sum32(s->reply + REPLY_OPT_OFF, REPLY_NAK_LEN / 4), s,
+			      st);
 	if (err)
 		return err;
 	stat_inc(st, XDHCP_STAT_FAST_NAK);

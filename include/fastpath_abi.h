@@ -128,11 +128,35 @@ _Static_assert(sizeof(struct xdhcp_iface) == 40, "iface layout");
 
 struct xdhcp_tmpl {
 	__u16 len;     /* bytes of data in use, <= XDHCP_TMPL_MAX */
-	__u16 flags;   /* reserved, 0 */
+	__u16 csum;    /* xdhcp_tmpl_csum(): 0 = not computed, the fast path sums the reply */
 	__be32 siaddr; /* next server, copied to the reply's siaddr */
 	__u8 data[XDHCP_TMPL_MAX];
 };
 _Static_assert(sizeof(struct xdhcp_tmpl) == 328, "template layout");
+
+#ifndef __bpf__
+/* The template's share of the reply's UDP checksum: the one's-complement
+ * sum (RFC 1071), folded to 16 bits and not complemented, of data[0 ..
+ * len & ~3) taken as 16-bit words in memory order.  The fast path adds the
+ * rest of the datagram (headers, the template's last len % 4 bytes, option
+ * 61, END) to it instead of summing 300-odd bytes per reply.  Never 0 for a
+ * template that holds a nonzero byte, so 0 can mean "not computed". */
+static inline __u16 xdhcp_tmpl_csum(const struct xdhcp_tmpl *t)
+{
+	unsigned int n = t->len <= XDHCP_TMPL_MAX ? t->len & ~3U : 0;
+	unsigned long long sum = 0;
+
+	for (unsigned int i = 0; i < n; i += 2) {
+		__u16 w;
+
+		__builtin_memcpy(&w, t->data + i, 2);
+		sum += w;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Counters: xdhcp_stats, BPF_MAP_TYPE_PERCPU_ARRAY indexed by the

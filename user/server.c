@@ -493,6 +493,7 @@ int server_build_template(const struct server *s, const struct server_iface *ifc
 	ret_tmpl->len = (uint16_t)len;
 	ret_tmpl->siaddr = next_server_of(&o);
 	memcpy(ret_tmpl->data, buf + DHCP_OPTIONS_OFFSET, len);
+	ret_tmpl->csum = xdhcp_tmpl_csum(ret_tmpl);
 	return 0;
 }
 

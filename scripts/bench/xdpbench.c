@@ -219,6 +219,7 @@ static int seed(struct xdhcp *skel)
 	       "vms.test",
 	       10);
 	t.len = (uint16_t)(len + 10);
+	t.csum = xdhcp_tmpl_csum(&t); /* as the daemon writes it */
 	if (bpf_map__update_elem(skel->maps.xdhcp_tmpl, &idx, sizeof(idx), &t, sizeof(t), 0))
 		return -errno;
 

@@ -139,6 +139,7 @@ static void seed_tmpl(struct fx *fx, uint32_t idx, const uint8_t *data, size_t l
 	t.len = len_field;
 	t.siaddr = NEXT_IP;
 	memcpy(t.data, data, len);
+	t.csum = xdhcp_tmpl_csum(&t); /* over len bytes only, as the daemon does */
 	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_tmpl, &idx, sizeof(idx), &t,
 					      sizeof(t), BPF_ANY),
 			 0);
@@ -760,6 +761,67 @@ static void test_init_reboot_wrong_subnet_nak(void **state)
 
 	/* RFC 2131 4.3.2: wrong network, no lease needed to say so. */
 	nak_and_check(fx, &r, NULL, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* The UDP checksum from the template's precomputed share: every template
+ * length modulo 4, with and without option 61 of every length the key
+ * holds, and the same from a template without its share (csum 0: the
+ * fast path sums the whole datagram).  check_reply() verifies both
+ * checksums and every byte. */
+
+static void test_checksum_shapes(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t base[XDHCP_TMPL_MAX], id[XDHCP_CLIENT_ID_MAX], in[PKT_FRAME_MAX];
+	size_t base_len = fx->tmpl_len;
+	struct xdhcp_lease_key k;
+	unsigned int replies = 0;
+
+	memcpy(base, fx->tmpl, base_len);
+	for (unsigned int i = 0; i < sizeof(id); i++)
+		id[i] = (uint8_t)(0xf1 - 7 * i);
+	for (unsigned int extra = 0; extra < 4; extra++) {
+		/* A private option (224) with 0..3 data bytes: 2..5 more
+		 * bytes of template, every residue modulo 4. */
+		memcpy(fx->tmpl, base, base_len);
+		fx->tmpl[base_len] = 224;
+		fx->tmpl[base_len + 1] = (uint8_t)extra;
+		for (unsigned int j = 0; j < extra; j++)
+			fx->tmpl[base_len + 2 + j] = (uint8_t)(0x81 + j);
+		fx->tmpl_len = base_len + 2 + extra;
+		for (int with_sum = 1; with_sum >= 0; with_sum--) {
+			struct xdhcp_tmpl t;
+
+			memset(&t, 0, sizeof(t));
+			t.len = (uint16_t)fx->tmpl_len;
+			t.siaddr = NEXT_IP;
+			memcpy(t.data, fx->tmpl, fx->tmpl_len);
+			t.csum = with_sum ? xdhcp_tmpl_csum(&t) : 0;
+			assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_tmpl,
+							      &(uint32_t){TMPL}, sizeof(uint32_t),
+							      &t, sizeof(t), BPF_ANY),
+					 0);
+			for (size_t cid = 0; cid <= sizeof(id); cid++) {
+				struct pkt_req r = renewing();
+
+				if (cid) {
+					r.client_id = id;
+					r.client_id_len = cid;
+					k = key_cid(id, cid);
+				} else {
+					k = key_hw(cl_mac);
+				}
+				seed_lease(fx, &k, LEASE_IP, 600);
+				run(fx, in, build(in, &r));
+				check_ack(fx, &r, LEASE_IP, src_mac, cid ? id : NULL, cid);
+				replies++;
+			}
+		}
+	}
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_FAST_ACK), replies);
+	memcpy(fx->tmpl, base, base_len);
+	fx->tmpl_len = base_len;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1744,6 +1806,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_template_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_punt_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checksum_shapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full, setup_small_ring, teardown),
 		cmocka_unit_test_setup_teardown(test_renew_ring_separate, setup_small_ring,
 						teardown),

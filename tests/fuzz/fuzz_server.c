@@ -37,8 +37,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <utlist.h>
-
 #include "dhcp_wire.h"
 
 #include "config.h"
@@ -72,6 +70,10 @@ static void check_template(const struct xdhcp_tmpl *t)
 	static const uint8_t cookie[4] = {0x63, 0x82, 0x53, 0x63};
 
 	FUZZ_CHECK(t->len <= XDHCP_TMPL_MAX);
+	/* The fast path's checksum share, and nothing past len. */
+	FUZZ_CHECK(t->csum == xdhcp_tmpl_csum(t) && t->csum != 0);
+	for (unsigned int i = t->len; i < XDHCP_TMPL_MAX; i++)
+		FUZZ_CHECK(t->data[i] == 0);
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf + sizeof(struct dhcp_hdr), cookie, 4);
 	memcpy(buf + DHCP_OPTIONS_OFFSET, t->data, t->len);
@@ -147,9 +149,10 @@ static void check_pool(const struct server_subnet *sn)
 {
 	struct pool *p = sn->pool;
 	unsigned int n[LEASE_DECLINED + 1] = {0}, keyed = 0, free_len = 0, fresh = 0;
-	struct lease *l, *tmp;
+	struct lease *l;
+	uint32_t it = 0;
 
-	HASH_ITER(hh_addr, p->by_addr, l, tmp) {
+	while ((l = pool_each(p, &it))) {
 		const struct pool_resv *resv = pool_resv_by_addr(p, l->addr);
 
 		FUZZ_CHECK(l->state >= LEASE_OFFERED && l->state <= LEASE_DECLINED);
@@ -177,9 +180,10 @@ static void check_pool(const struct server_subnet *sn)
 	}
 	FUZZ_CHECK(n[LEASE_OFFERED] == p->n_offered && n[LEASE_BOUND] == p->n_bound);
 	FUZZ_CHECK(n[LEASE_FREE] == p->n_free && n[LEASE_DECLINED] == p->n_declined);
-	FUZZ_CHECK(HASH_CNT(hh, p->by_key) == keyed);
-	DL_FOREACH(p->free_list, l)
-	{
+	FUZZ_CHECK(p->by_key.n == keyed);
+	FUZZ_CHECK(p->by_addr.n ==
+		   n[LEASE_OFFERED] + n[LEASE_BOUND] + n[LEASE_FREE] + n[LEASE_DECLINED]);
+	for (l = pool_free_oldest(p); l; l = pool_free_newer(p, l)) {
 		FUZZ_CHECK(l->state == LEASE_FREE);
 		free_len++;
 	}
