@@ -147,6 +147,11 @@ static __always_inline int decide(struct xdp_md *ctx, void *data, void *data_end
 	 * silent unless it knows better). */
 	if (!r->lease)
 		return ACT_PUNT;
+	/* A lease answers only on the interface it was granted on: a guest
+	 * on another tap that sends the same MAC or client id is the
+	 * daemon's to judge (a VM that moved is re-granted there). */
+	if (r->lease->ifindex != ctx->ingress_ifindex)
+		return ACT_PUNT;
 	if (r->lease->addr != addr)
 		return init_reboot ? ACT_NAK : ACT_PUNT;
 	r->now = bpf_ktime_get_boot_ns();

@@ -694,6 +694,38 @@ static void test_explicit_ingress_ifindex(void **state)
 	check_renew_event(fx, &k);
 }
 
+/* A lease granted on another interface: a guest on this one claiming the
+ * same identity is punted, never answered from the map, and the lease is
+ * left as it was. */
+static void test_lease_of_other_interface(void **state)
+{
+	struct fx *fx = *state;
+	struct xdhcp_lease_key k = key_hw(cl_mac);
+	struct pkt_req r = renewing();
+	uint8_t in[PKT_FRAME_MAX];
+	struct xdhcp_lease before;
+
+	seed_lease(fx, &k, LEASE_IP, 600);
+	before = get_lease(fx, &k);
+	before.ifindex = IFINDEX + 100;
+	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_leases, &k, sizeof(k), &before,
+					      sizeof(before), BPF_ANY),
+			 0);
+	run(fx, in, build(in, &r));
+	assert_int_equal(fx->verdict, XDP_DROP);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT), 1);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_FAST_ACK), 0);
+	assert_int_equal(get_lease(fx, &k).expires_ns, before.expires_ns);
+	assert_int_equal(get_lease(fx, &k).fast_renewals, 0);
+
+	/* INIT-REBOOT for that lease's address: punted too, not NAKed. */
+	r = init_reboot(LEASE_IP, false);
+	run(fx, in, build(in, &r));
+	assert_int_equal(fx->verdict, XDP_DROP);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT), 2);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_FAST_NAK), 0);
+}
+
 /* A large request becomes a smaller reply (tail shrinks); a minimal one a
  * larger reply (head grows).  Either way the output is exactly the reply. */
 static void test_resize(void **state)
@@ -1798,6 +1830,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vlan_renewal_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeated_renewals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explicit_ingress_ifindex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_of_other_interface, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_reboot_wrong_address_nak, setup,
 						teardown),

@@ -150,6 +150,7 @@ static int setup(void **state)
 		v.expires_ns = boot_ns() + 3600ULL * 1000000000ULL;
 		v.addr = c->addr;
 		v.lease_time = 600;
+		v.ifindex = IFINDEX; /* granted on the interface the frames arrive on */
 		v.tmpl = TMPL;
 		if (bpf_map_update_elem(bpf_map__fd(fx->skel->maps.xdhcp_leases), &k, &v, 0))
 			goto fail;
