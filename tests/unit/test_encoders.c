@@ -292,24 +292,27 @@ struct route_case {
 
 #define ROUTER 198, 18, 0, 1
 
-/* RFC 3442 section 3, the table of destination descriptors, each followed
- * by the router 198.18.0.1. */
+/* RFC 3442 section 3, the table of destination descriptors, in the same
+ * shapes (prefix lengths, significant octets) with destinations inside
+ * 198.18.0.0/15, the only block the tests use; the RFC's /8 example
+ * becomes the block itself, a /15 (two significant octets).  Each is
+ * followed by the router 198.18.0.1. */
 static const struct route_case rfc3442_cases[] = {
 	{"0/0", {0, 0, 0}, {0, ROUTER}, 5},
-	{"10/8", {0, 8, 0}, {8, 10, ROUTER}, 6},
-	{"10.0.0/24", {0, 24, 0}, {24, 10, 0, 0, ROUTER}, 8},
-	{"10.17/16", {0, 16, 0}, {16, 10, 17, ROUTER}, 7},
-	{"10.27.129/24", {0, 24, 0}, {24, 10, 27, 129, ROUTER}, 8},
-	{"10.229.0.128/25", {0, 25, 0}, {25, 10, 229, 0, 128, ROUTER}, 9},
-	{"10.198.122.47/32", {0, 32, 0}, {32, 10, 198, 122, 47, ROUTER}, 9},
+	{"198.18/15", {0, 15, 0}, {15, 198, 18, ROUTER}, 7},
+	{"198.19.0/24", {0, 24, 0}, {24, 198, 19, 0, ROUTER}, 8},
+	{"198.19/16", {0, 16, 0}, {16, 198, 19, ROUTER}, 7},
+	{"198.19.129/24", {0, 24, 0}, {24, 198, 19, 129, ROUTER}, 8},
+	{"198.18.0.128/25", {0, 25, 0}, {25, 198, 18, 0, 128, ROUTER}, 9},
+	{"198.19.122.47/32", {0, 32, 0}, {32, 198, 19, 122, 47, ROUTER}, 9},
 };
 
 /* The destinations of rfc3442_cases, in the same order. */
 static uint32_t rfc3442_dest(size_t i)
 {
 	static const uint8_t dests[][4] = {
-		{0, 0, 0, 0},	  {10, 0, 0, 0},     {10, 0, 0, 0},	 {10, 17, 0, 0},
-		{10, 27, 129, 0}, {10, 229, 0, 128}, {10, 198, 122, 47},
+		{0, 0, 0, 0},	   {198, 18, 0, 0},   {198, 19, 0, 0},	  {198, 19, 0, 0},
+		{198, 19, 129, 0}, {198, 18, 0, 128}, {198, 19, 122, 47},
 	};
 
 	return ip4(dests[i][0], dests[i][1], dests[i][2], dests[i][3]);
