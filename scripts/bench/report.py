@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 
 SERVERS = ["xdhcpd", "kea", "dnsmasq", "reflector"]
@@ -86,6 +87,7 @@ def machine():
         "kea": ver(["kea-dhcp4", "-v"]),
         "dnsmasq": ver(["dnsmasq", "--version"]).replace("Dnsmasq version ", ""),
         "clang": ver(["clang", "--version"]),
+        "perfdhcp": (re.findall(r"\d+\.\d+\.\d+", ver(["perfdhcp", "-v"])) or ["?"])[0],
     }
 
 
@@ -196,13 +198,22 @@ def main():
 
     ptable = ""
     if perf:
-        pt = ["| server | perfdhcp rate | exchange | sent | received | drops | avg delay ms |", "|---|---|---|---|---|---|---|"]
+        def num(v, f="%.0f"):
+            return "-" if v is None else f % v
+        pt = ["| server | DORA/s requested | DORA/s completed | exchange | sent | received "
+              "| drops | avg delay ms |", "|---|---|---|---|---|---|---|---|"]
         for p in perf:
-            for k, v in p.items():
-                if isinstance(v, dict):
-                    pt.append("| %s | %d/s | %s | %.0f | %.0f | %.0f | %.3f |" % (
-                        p["server"], p["rate"], k, v.get("sent", 0), v.get("received", 0),
-                        v.get("drops", 0), v.get("avg_delay_ms", 0)))
+            rate = "%d/s" % p.get("rate", 0)
+            got = num(p.get("dora_per_s"), "%.0f/s")
+            exs = p.get("exchanges") or []
+            for v in exs:
+                pt.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    p["server"], rate, got, v.get("name", "?"), num(v.get("sent")), num(v.get("received")),
+                    num(v.get("drops")), num(v.get("avg_delay_ms"), "%.3f")))
+            if not exs:
+                err = p.get("error") or "no statistics from perfdhcp"
+                pt.append("| %s | %s | - | no result: %s | - | - | - | - |" % (
+                    p["server"], rate, err.replace("|", "\\|")))
         ptable = "\n".join(pt)
 
     print(table)
@@ -306,14 +317,21 @@ def main():
                                                     taps.get("rss_kib", 0) / 1024, taps.get("detach_s", 0)))
     if ptable:
         md.append("## perfdhcp cross-check\n")
-        md.append("perfdhcp (Kea's tool) from the client namespace, DORA then renewals, 5 s per server:\n")
+        md.append("perfdhcp %s (Kea's tool) from the client namespace (198.18.0.2, broadcast), one server at a "
+                  "time with fresh state: new clients doing DORA at the requested rate and renewals of the leases "
+                  "obtained at a quarter of it (`-f`), for 5 s (`-p 5`), then 1 s for late replies (`-W`). A "
+                  "request without a reply within 1 s counts as a drop. DORA/s completed: REQUEST-ACK replies "
+                  "received in the 5 s. perfdhcp shares the machine's CPUs with the server, so it is also perfdhcp's "
+                  "own limit.\n" % m.get("perfdhcp", "?"))
         md.append(ptable + "\n")
     extra = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
     if os.path.exists(extra):
         md.append(open(extra).read())
     md.append("## Reproduce\n")
     md.append("```sh\nsudo make bench            # installs kea-dhcp4-server, kea-admin, dnsmasq-base, gnuplot-nox "
-              "(scripts/bench/deps.sh)\nscripts/bench/run.sh --steps xdhcpd:renew:500000,kea:dora:5000   # single steps\n```\n")
+              "(scripts/bench/deps.sh)\nscripts/bench/run.sh --steps xdhcpd:renew:500000,kea:dora:5000   # single steps\n"
+              "scripts/bench/run.sh --only perfdhcp,scale   # some parts; report in build/bench/partial/\n"
+              "scripts/bench/run.sh --quick --out-dir /tmp/bench   # fewer steps and scenarios\n```\n")
     if a.out_md:
         with open(a.out_md, "w") as f:
             f.write("\n".join(md))

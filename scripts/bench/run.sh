@@ -7,7 +7,14 @@
 # writes docs/benchmarks.md and docs/benchmarks.png.
 #
 #   scripts/bench/run.sh [--build DIR] [--quick] [--out-dir DIR]
-#                        [--steps SERVER:SCENARIO:RATE,...]   (only those steps)
+#                        [--only PART,...] [--steps SERVER:SCENARIO:RATE,...]
+#
+# --steps runs only those load steps and prints their results (JSON lines)
+# on stdout; nothing is written.  --only runs only some parts (micro,
+# ceiling, servers, perfdhcp, scale) and writes its report to
+# build/bench/partial/ unless --out-dir is given, so a partial run never
+# replaces docs/benchmarks.md.  BENCH_PERFDHCP=SERVER:RATE,... sets the
+# perfdhcp rates.
 #
 # Everything runs in two network namespaces made here (unique names,
 # 198.18.0.0/15 only), torn down by an EXIT trap even on failure.  Only
@@ -22,17 +29,47 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=build
 QUICK=0
 STEPS=""
-OUT_DIR=$ROOT/docs
+ONLY=""
+OUT_DIR=""
+PARTS_ALL="micro ceiling servers perfdhcp scale"
+usage() {
+	echo "usage: $0 [--build DIR] [--quick] [--out-dir DIR] [--only PART,...] [--steps SRV:SCEN:RATE,...]" >&2
+	echo "  PART: ${PARTS_ALL// /, }; SRV: xdhcpd, kea, dnsmasq; SCEN: renew, rebind, initreboot, dora, mixed" >&2
+	exit 2
+}
 while [ $# -gt 0 ]; do
 	case $1 in
-	--build) BUILD=$2; shift 2 ;;
+	--build) [ $# -ge 2 ] || usage; BUILD=$2; shift 2 ;;
 	--quick) QUICK=1; shift ;;
-	--out-dir) OUT_DIR=$2; shift 2 ;;
-	--steps) STEPS=$2; shift 2 ;;
-	*) echo "usage: $0 [--build DIR] [--quick] [--out-dir DIR] [--steps SRV:SCEN:RATE,...]" >&2; exit 2 ;;
+	--out-dir) [ $# -ge 2 ] || usage; OUT_DIR=$2; shift 2 ;;
+	--steps) [ $# -ge 2 ] || usage; STEPS=$2; shift 2 ;;
+	--only) [ $# -ge 2 ] || usage; ONLY=$2; shift 2 ;;
+	*) usage ;;
 	esac
 done
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+# Validate --steps and --only before anything is set up.
+for st in ${STEPS//,/ }; do
+	IFS=: read -r srv scen rate extra <<<"$st"
+	case $srv in xdhcpd | kea | dnsmasq) ;; *) echo "bench: --steps '$st': unknown server" >&2; usage ;; esac
+	case $scen in renew | rebind | initreboot | dora | mixed) ;; *) echo "bench: --steps '$st': unknown scenario" >&2; usage ;; esac
+	[[ $rate =~ ^[1-9][0-9]{0,7}$ && -z $extra ]] || { echo "bench: --steps '$st': RATE must be a positive integer" >&2; usage; }
+done
+PARTS=$PARTS_ALL
+if [ -n "$ONLY" ]; then
+	PARTS=${ONLY//,/ }
+	for p in $PARTS; do
+		[[ " $PARTS_ALL " == *" $p "* ]] || { echo "bench: --only: unknown part '$p'" >&2; usage; }
+	done
+	[ -n "$OUT_DIR" ] || OUT_DIR=$BUILD/bench/partial
+fi
+[ -n "$OUT_DIR" ] || OUT_DIR=$ROOT/docs
+part() { [[ " $PARTS " == *" $1 "* ]]; }
+PERFDHCP_RATES=${BENCH_PERFDHCP:-xdhcpd:2000,kea:2000,dnsmasq:200}
+for pr in ${PERFDHCP_RATES//,/ }; do
+	[[ $pr =~ ^(xdhcpd|kea|dnsmasq):[1-9][0-9]{0,5}$ ]] ||
+		{ echo "bench: BENCH_PERFDHCP: '$pr' is not SERVER:RATE" >&2; exit 2; }
+done
 XDHCPD=$BUILD/xdhcpd
 LOADGEN=$BUILD/bench/loadgen
 XDPBENCH=$BUILD/bench/xdpbench
@@ -55,7 +92,13 @@ NS_T=xbench-t-$RUN_ID
 IF_S=bs$RUN_ID
 IF_C=bc$RUN_ID
 TMP=$(mktemp -d /tmp/xdhcp-bench.XXXXXX)
-PIN=/sys/fs/bpf/xdhcp-bench-$RUN_ID
+# bpffs pin directories: one for the servers' steps, one for the 1000-tap
+# daemon.  Each is registered in PIN_DIRS when first used, and only those
+# are removed (release_pins), after every daemon using them has stopped.
+PIN_PREFIX=/sys/fs/bpf/xdhcp-bench-
+PIN=$PIN_PREFIX$RUN_ID
+PIN_T=$PIN_PREFIX$RUN_ID-t
+PIN_DIRS=()
 PIDS=()
 T_START=$(date +%s)
 
@@ -69,26 +112,67 @@ DNS=198.18.0.53
 LEASE_TIME=86400
 NCLIENTS=${BENCH_CLIENTS:-10000}
 
+log() { echo "# $*" >&2; }
+
+# PIDS holds the processes started here that may still run; a PID leaves
+# it once reaped (forget_pid), so the EXIT trap never signals a reused PID.
+forget_pid() {
+	local p keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
+# use_pins DIR: DIR is about to be handed to a daemon; remember it.
+use_pins() {
+	local d
+	for d in "${PIN_DIRS[@]}"; do [ "$d" = "$1" ] && return 0; done
+	PIN_DIRS+=("$1")
+}
+
+# release_pins DIR: remove what a stopped daemon left in DIR (links first,
+# through xdhcpd's own --detach-all, then the maps and the directory).
+# Returns 1 if DIR is still there (a daemon still holds it).
+release_pins() {
+	[ -e "$1" ] || return 0
+	"$XDHCPD" --detach-all --pin-dir "$1" >/dev/null 2>&1 || true
+	rm -rf "$1" 2>/dev/null || true
+	[ ! -e "$1" ] && return 0
+	log "could not remove $1"
+	return 1
+}
+
 cleanup() {
-	local rc=$? p
+	local rc=$? p d
 	set +e
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
 	done
 	[ -n "${BENCH_KEEP:-}" ] && cp -r "$TMP" "$BENCH_KEEP"
 	ip netns del "$NS_C" 2>/dev/null
 	ip netns del "$NS_S" 2>/dev/null
 	ip netns del "$NS_T" 2>/dev/null
-	rm -rf "$PIN" 2>/dev/null
+	for d in "${PIN_DIRS[@]}"; do release_pins "$d"; done
 	rm -rf "$TMP"
 	exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { echo "# $*" >&2; }
+# Pin directories an earlier run of this script left (killed with SIGKILL,
+# or before this clean-up existed): only names this script makes
+# (xdhcp-bench-<8 hex>[-t]) whose run is over (its namespaces are gone)
+# and that no daemon holds (--detach-all refuses a locked directory).
+for d in "$PIN_PREFIX"*; do
+	[ -d "$d" ] || continue
+	[[ ${d#"$PIN_PREFIX"} =~ ^([0-9a-f]{8})(-t)?$ ]] || continue
+	id=${BASH_REMATCH[1]}
+	[ -e "/run/netns/xbench-s-$id" ] || [ -e "/run/netns/xbench-t-$id" ] && continue
+	"$XDHCPD" --detach-all --pin-dir "$d" >/dev/null 2>&1 || continue
+	rm -rf "$d" 2>/dev/null && log "removed stale $d (from bench run $id)"
+done
 
 ip netns add "$NS_S"
 ip netns add "$NS_C"
@@ -110,6 +194,7 @@ RESULTS=$TMP/results.jsonl
 # One veth stands for thousands of clients here, so the per-interface
 # guards meant for a VM's tap (punt rate limit, offer cap) are lifted.
 start_xdhcpd() {
+	use_pins "$PIN"
 	nsenter --net="/run/netns/$NS_S" nice -n -20 "$XDHCPD" --interface "$IF_S" \
 		--server-id "$SERVER_IP" --range "$POOL_START,$POOL_END" --netmask "$MASK" \
 		--router "$ROUTER" --dns "$DNS" --lease-time "$LEASE_TIME" \
@@ -125,6 +210,14 @@ start_xdhcpd() {
 	done
 	cat "$STATE/server.log" >&2
 	return 1
+}
+
+count_sockets() {
+	local f n=0
+	for f in "/proc/$1/fd/"*; do
+		[[ $(readlink "$f" 2>/dev/null) == socket:* ]] && n=$((n + 1))
+	done
+	echo $n
 }
 
 start_kea() {
@@ -152,9 +245,7 @@ EOF
 	# Ready when its raw socket is open on the interface.
 	for _ in $(seq 300); do
 		grep -q "DHCP4_STARTED" "$STATE/server.log" "$STATE/kea.log" 2>/dev/null && return 0
-		[ -n "$(ls -l "/proc/$SRV_PID/fd" 2>/dev/null | grep -c socket)" ] &&
-			[ "$(ls -l "/proc/$SRV_PID/fd" 2>/dev/null | grep -c socket)" -ge 2 ] && {
-			sleep 0.3; return 0; }
+		[ "$(count_sockets "$SRV_PID")" -ge 2 ] && { sleep 0.3; return 0; }
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -193,12 +284,15 @@ EOF
 }
 
 stop_server() {
+	[ -n "${SRV_PID:-}" ] || return 0
 	kill "$SRV_PID" 2>/dev/null || true
 	for _ in $(seq 100); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.05; done
 	kill -9 "$SRV_PID" 2>/dev/null || true
 	wait "$SRV_PID" 2>/dev/null || true
+	forget_pid "$SRV_PID"
+	SRV_PID=""
 	ip -n "$NS_S" link set dev "$IF_S" xdp off 2>/dev/null || true
-	rm -rf "$PIN"
+	release_pins "$PIN" || true
 }
 
 # seed_leases SERVER: NCLIENTS leases (client i: MAC 02:42:<i>, POOL_START+i)
@@ -273,8 +367,12 @@ r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 r.update(server=sys.argv[2], scenario=sys.argv[3])
 print(json.dumps(r))' "$TMP/step.json" "$srv" "$scen" >>"$RESULTS"
 		rm -f "$TMP/step.json"
+		stop_server
+		return 0
 	fi
+	log "$srv/$scen at $rate/s: no result from loadgen"
 	stop_server
+	return 1
 }
 
 # ladder SERVER SCENARIO RATES...: steps up the rates; stops after two
@@ -283,7 +381,12 @@ ladder() {
 	local srv=$1 scen=$2 bad=0 rate last
 	shift 2
 	for rate in "$@"; do
-		run_step "$srv" "$scen" "$rate" || true
+		# A step without a result counts as a bad one.
+		if ! run_step "$srv" "$scen" "$rate"; then
+			bad=$((bad + 1))
+			[ $bad -ge 2 ] && break
+			continue
+		fi
 		last=$(tail -n 1 "$RESULTS")
 		if python3 -c '
 import json, sys
@@ -295,6 +398,9 @@ sys.exit(0 if r["loss_pct"] >= 1.0 or r["send_rate"] < 0.8 * r["offered"] else 1
 			bad=0
 		fi
 	done
+	# (Not the status of the last test: under set -e, a ladder whose last
+	# step was its first bad one would end the whole run.)
+	return 0
 }
 
 if [ $QUICK = 1 ]; then
@@ -309,12 +415,14 @@ else
 	SCENARIOS="renew rebind initreboot dora mixed"
 fi
 
-# --steps: only these load steps, results on stderr (for debugging).
+# --steps: only these load steps (validated above); loadgen's report on
+# stderr, the result lines on stdout, nothing written.
 if [ -n "$STEPS" ]; then
 	for st in ${STEPS//,/ }; do
 		IFS=: read -r srv scen rate <<<"$st"
 		run_step "$srv" "$scen" "$rate" || true
 	done
+	cat "$RESULTS"
 	exit 0
 fi
 
@@ -322,168 +430,199 @@ log "machine: $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/l
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 
 # ------------------------------------------------------------------ 1. XDP microbenchmark
-log "XDP microbenchmark (BPF_PROG_TEST_RUN, 1e6 runs per case)"
-unshare -n nice -n -20 "$XDPBENCH" --runs 1000000 --json "$TMP/micro.json" >&2
-unshare -n "$XDPBENCH" --fill-map 1000000 >"$TMP/fillmap.txt"
-cat "$TMP/fillmap.txt" >&2
+if part micro; then
+	log "XDP microbenchmark (BPF_PROG_TEST_RUN, 1e6 runs per case)"
+	unshare -n nice -n -20 "$XDPBENCH" --runs 1000000 --json "$TMP/micro.json" >&2
+	unshare -n "$XDPBENCH" --fill-map 1000000 >"$TMP/fillmap.txt"
+	cat "$TMP/fillmap.txt" >&2
+fi
 
 # ------------------------------------------------------------------ 2. ceiling
-log "ceiling: XDP_TX reflector on the server end (no server)"
-for rate in $R_XDP 3000000; do
-	STEP_N=$((STEP_N + 1))
-	ip netns exec "$NS_C" nice -n -20 "$LOADGEN" --ifname "$IF_C" --mode renew \
-		--rate "$rate" --duration 1 --server-ip "$SERVER_IP" --server-mac "$SERVER_MAC" \
-		--pool-base "$POOL_START" --net "$NET" --clients "$NCLIENTS" \
-		--reflect "$NS_S:$IF_S" --label reflector/renew --json "$TMP/step.json" >&2 || true
-	python3 -c '
+if part ceiling; then
+	log "ceiling: XDP_TX reflector on the server end (no server)"
+	for rate in $R_XDP 3000000; do
+		STEP_N=$((STEP_N + 1))
+		ip netns exec "$NS_C" nice -n -20 "$LOADGEN" --ifname "$IF_C" --mode renew \
+			--rate "$rate" --duration 1 --server-ip "$SERVER_IP" --server-mac "$SERVER_MAC" \
+			--pool-base "$POOL_START" --net "$NET" --clients "$NCLIENTS" \
+			--reflect "$NS_S:$IF_S" --label reflector/renew --json "$TMP/step.json" >&2 || true
+		[ -s "$TMP/step.json" ] || { log "reflector at $rate/s: no result from loadgen"; continue; }
+		python3 -c '
 import json, sys
 r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 r.update(server="reflector", scenario="renew")
 print(json.dumps(r))' "$TMP/step.json" >>"$RESULTS"
-	rm -f "$TMP/step.json"
-done
+		rm -f "$TMP/step.json"
+	done
+fi
 
 # ------------------------------------------------------------------ 3. servers
-for scen in $SCENARIOS; do
-	for srv in xdhcpd kea dnsmasq; do
-		log "$srv: $scen"
-		case $srv/$scen in
-		xdhcpd/dora) rates=$R_XDP_DORA ;;
-		xdhcpd/mixed) rates=$R_XDP_DORA ;;
-		xdhcpd/*) rates=$R_XDP ;;
-		kea/*) rates=$R_KEA ;;
-		dnsmasq/*) rates=$R_DNSMASQ ;;
-		esac
-		# shellcheck disable=SC2086
-		ladder "$srv" "$scen" $rates
+if part servers; then
+	for scen in $SCENARIOS; do
+		for srv in xdhcpd kea dnsmasq; do
+			log "$srv: $scen"
+			case $srv/$scen in
+			xdhcpd/dora) rates=$R_XDP_DORA ;;
+			xdhcpd/mixed) rates=$R_XDP_DORA ;;
+			xdhcpd/*) rates=$R_XDP ;;
+			kea/*) rates=$R_KEA ;;
+			dnsmasq/*) rates=$R_DNSMASQ ;;
+			esac
+			# shellcheck disable=SC2086
+			ladder "$srv" "$scen" $rates
+		done
 	done
-done
+fi
 
 # ------------------------------------------------------------------ 4. perfdhcp
-# perfdhcp (Kea's tool) as an independent client: DORA, then a renewal of
-# each lease (-f), at a rate it reaches; 5 s per server.
-log "perfdhcp cross-check"
-ip -n "$NS_C" addr add 198.18.0.2/15 dev "$IF_C"
-ip -n "$NS_C" link set dev "$IF_C" xdp obj "$PASS_OBJ" sec xdp
-for srv in xdhcpd kea dnsmasq; do
-	STEP_N=$((STEP_N + 1))
-	STATE=$TMP/state-$STEP_N
-	mkdir -p "$STATE"
-	case $srv in
-	xdhcpd) start_xdhcpd ;; kea) start_kea ;; dnsmasq) start_dnsmasq ;;
-	esac || { stop_server; continue; }
-	[ "$srv" != xdhcpd ] && ip -n "$NS_S" link set dev "$IF_S" xdp obj "$PASS_OBJ" sec xdp
-	prate=12000
-	[ "$srv" = dnsmasq ] && prate=1000
-	timeout 20 ip netns exec "$NS_C" nice -n -20 perfdhcp -4 -l "$IF_C" -r "$prate" \
-		-p 5 -R 1000000 -f 1 -b mac=02:43:00:00:00:00 -t 5 255.255.255.255 \
-		>"$STATE/perfdhcp.txt" 2>&1 || true
-	python3 - "$STATE/perfdhcp.txt" "$srv" "$prate" >>"$TMP/perfdhcp.jsonl" <<'PY' || true
-import json, re, sys
-text = open(sys.argv[1]).read()
-out = {"server": sys.argv[2], "rate": int(sys.argv[3])}
-# perfdhcp prints one block per exchange type: DISCOVER-OFFER, REQUEST-ACK,
-# and with -f, RENEW-REPLY (REQUEST-ACK of renewals).
-for name, block in re.findall(r"\*\*\*Statistics for: (\S+)\*\*\*(.*?)(?=\*\*\*Statistics|\Z)", text, re.S):
-    d = {}
-    for key, pat in (("sent", r"sent packets: (\d+)"), ("received", r"received packets: (\d+)"),
-                     ("drops", r"drops: (\d+)"), ("avg_delay_ms", r"avg delay: ([\d.]+) ms")):
-        m = re.search(pat, block)
-        if m:
-            d[key] = float(m.group(1))
-    out[name] = d
-m = re.search(r"Running: (\S+)", text)
-print(json.dumps(out))
-PY
-	stop_server
-	ip -n "$NS_S" link set dev "$IF_S" xdp off 2>/dev/null || true
-done
-ip -n "$NS_C" link set dev "$IF_C" xdp off
-ip -n "$NS_C" addr flush dev "$IF_C"
+# perfdhcp (Kea's tool) as an independent client: new clients doing DORA
+# at RATE/s, plus renewals of the leases obtained at RATE/4 per second
+# (-f), for 5 s (-p), then 1 s to collect late replies (-W); a 30 s cap.
+# It sends from 198.18.0.2 on the client end; with -l and no server
+# address it broadcasts (naming 255.255.255.255 instead makes it send
+# without SO_BROADCAST: "sendmsg() ... Permission denied").  Each server
+# gets a line in perfdhcp.jsonl: the statistics, or why there are none.
+if part perfdhcp; then
+	log "perfdhcp cross-check ($PERFDHCP_RATES)"
+	PD_PERIOD=5
+	ip -n "$NS_C" addr add 198.18.0.2/15 dev "$IF_C"
+	ip -n "$NS_C" link set dev "$IF_C" xdp obj "$PASS_OBJ" sec xdp
+	for pr in ${PERFDHCP_RATES//,/ }; do
+		srv=${pr%%:*}
+		prate=${pr#*:}
+		STEP_N=$((STEP_N + 1))
+		STATE=$TMP/state-$STEP_N
+		mkdir -p "$STATE"
+		: >"$STATE/perfdhcp.txt"
+		prc=0
+		if case $srv in
+			xdhcpd) start_xdhcpd ;; kea) start_kea ;; dnsmasq) start_dnsmasq ;;
+		esac; then
+			[ "$srv" != xdhcpd ] && ip -n "$NS_S" link set dev "$IF_S" xdp obj "$PASS_OBJ" sec xdp
+			timeout -k 5 30 ip netns exec "$NS_C" nice -n -20 perfdhcp -4 -l "$IF_C" \
+				-r "$prate" -f $(((prate + 3) / 4)) -p "$PD_PERIOD" -W 1000000 -R 1000000 \
+				-b mac=02:43:00:00:00:00 >"$STATE/perfdhcp.txt" 2>&1 &
+			pd_pid=$!
+			PIDS+=("$pd_pid")
+			wait "$pd_pid" || prc=$?
+			forget_pid "$pd_pid"
+			python3 "$ROOT/scripts/bench/perfdhcp.py" --server "$srv" --rate "$prate" \
+				--period "$PD_PERIOD" --rc "$prc" "$STATE/perfdhcp.txt" >>"$TMP/perfdhcp.jsonl" ||
+				printf '{"server": "%s", "rate": %d, "exchanges": [], "error": "%s"}\n' "$srv" "$prate" \
+					"perfdhcp.py failed on the output (exit $prc)" >>"$TMP/perfdhcp.jsonl"
+		else
+			python3 "$ROOT/scripts/bench/perfdhcp.py" --server "$srv" --rate "$prate" \
+				--error "$srv did not start" >>"$TMP/perfdhcp.jsonl"
+		fi
+		stop_server
+		tail -n 1 "$TMP/perfdhcp.jsonl" >&2
+	done
+	ip -n "$NS_C" link set dev "$IF_C" xdp off
+	ip -n "$NS_C" addr flush dev "$IF_C"
+fi
 
 # ------------------------------------------------------------------ 5. scale
 # Start-up with the largest store 198.18.0.0/15 holds (131,070 leases:
 # test addresses stay in that block), daemon RSS per lease; 1000 taps.
-log "scale: start-up with a full /15 of leases, RSS per lease"
-STATE=$TMP/state-scale
-mkdir -p "$STATE"
-python3 "$LEASES_PY" --format xdhcpd --count 131000 --pool-base "$POOL_START" \
-	--lease-time "$LEASE_TIME" --out "$STATE/leases"
-# Baseline RSS: the same daemon with no lease.
-STATE0=$TMP/state-scale0
-mkdir -p "$STATE0"
-STATE=$STATE0
-t0=$(date +%s.%N); start_xdhcpd; t1=$(date +%s.%N)
-RSS0=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status")
-stop_server
-STATE=$TMP/state-scale
-t0=$(date +%s.%N); start_xdhcpd; t1=$(date +%s.%N)
-RSS1=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status")
-LEASES_MAP=$(bpftool -j map show pinned "$PIN/leases" | python3 -c '
+if part scale; then
+	log "scale: start-up with a full /15 of leases, RSS per lease"
+	STATE=$TMP/state-scale
+	mkdir -p "$STATE"
+	python3 "$LEASES_PY" --format xdhcpd --count 131000 --pool-base "$POOL_START" \
+		--lease-time "$LEASE_TIME" --out "$STATE/leases"
+	# Baseline RSS: the same daemon with no lease.
+	STATE0=$TMP/state-scale0
+	mkdir -p "$STATE0"
+	STATE=$STATE0
+	start_xdhcpd
+	RSS0=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status")
+	stop_server
+	STATE=$TMP/state-scale
+	t0=$(date +%s.%N); start_xdhcpd; t1=$(date +%s.%N)
+	RSS1=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status")
+	LEASES_MAP=$(bpftool -j map show pinned "$PIN/leases" | python3 -c '
 import json, sys; m = json.load(sys.stdin); print(m.get("bytes_memlock", 0))')
-stop_server
-python3 -c '
+	stop_server
+	python3 -c '
 import json, sys
 t0, t1, r0, r1, mem = map(float, sys.argv[1:6])
 print(json.dumps({"leases": 131000, "startup_s": t1 - t0, "rss0_kib": r0, "rss_kib": r1,
                   "rss_per_lease": (r1 - r0) * 1024 / 131000, "map_memlock": mem}))' \
-	"$t0" "$t1" "$RSS0" "$RSS1" "$LEASES_MAP" >"$TMP/scale.json"
-cat "$TMP/scale.json" >&2
+		"$t0" "$t1" "$RSS0" "$RSS1" "$LEASES_MAP" >"$TMP/scale.json"
+	cat "$TMP/scale.json" >&2
 
-log "scale: 1000 taps, one daemon"
-ip netns add "$NS_T"
-python3 -c '
+	# The tap daemon pins under its own directory, $PIN_T: after it stops,
+	# release_pins removes whatever it left (links, maps, the directory).
+	log "scale: 1000 taps, one daemon"
+	ip netns add "$NS_T"
+	python3 -c '
 for i in range(1000):
     print("tuntap add dev xt%d mode tap" % i)
     print("link set xt%d up" % i)' >"$TMP/taps.batch"
-ip -n "$NS_T" -batch "$TMP/taps.batch"
-STATE=$TMP/state-taps
-mkdir -p "$STATE"
-{
-	echo "server-id = $SERVER_IP"
-	echo "range = $POOL_START,$POOL_END"
-	echo "netmask = $MASK"
-	echo "router = $ROUTER"
-	python3 -c 'print("\n".join("interface = xt%d" % i for i in range(1000)))'
-} >"$STATE/xdhcpd.conf"
-t0=$(date +%s.%N)
-nsenter --net="/run/netns/$NS_T" "$XDHCPD" --config "$STATE/xdhcpd.conf" \
-	--pin-dir "$PIN" --run-dir "$STATE/run" --lease-file "$STATE/leases" \
-	--detach-on-exit >"$STATE/server.log" 2>&1 &
-SRV_PID=$!
-PIDS+=("$SRV_PID")
-ok=0
-for _ in $(seq 1500); do
-	grep -q "ready:" "$STATE/server.log" && { ok=1; break; }
-	kill -0 "$SRV_PID" 2>/dev/null || break
-	sleep 0.02
-done
-t1=$(date +%s.%N)
-RSS_T=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status" 2>/dev/null || echo 0)
-NXDP=$(ip -n "$NS_T" -o link show | grep -c "xdp" || true)
-t2=$(date +%s.%N)
-kill "$SRV_PID"
-wait "$SRV_PID" 2>/dev/null || true
-t3=$(date +%s.%N)
-[ $ok = 1 ] || tail -n 5 "$STATE/server.log" >&2
-python3 -c '
+	ip -n "$NS_T" -batch "$TMP/taps.batch"
+	STATE=$TMP/state-taps
+	mkdir -p "$STATE"
+	{
+		echo "server-id = $SERVER_IP"
+		echo "range = $POOL_START,$POOL_END"
+		echo "netmask = $MASK"
+		echo "router = $ROUTER"
+		python3 -c 'print("\n".join("interface = xt%d" % i for i in range(1000)))'
+	} >"$STATE/xdhcpd.conf"
+	use_pins "$PIN_T"
+	t0=$(date +%s.%N)
+	nsenter --net="/run/netns/$NS_T" "$XDHCPD" --config "$STATE/xdhcpd.conf" \
+		--pin-dir "$PIN_T" --run-dir "$STATE/run" --lease-file "$STATE/leases" \
+		--detach-on-exit >"$STATE/server.log" 2>&1 &
+	SRV_PID=$!
+	PIDS+=("$SRV_PID")
+	ok=0
+	for _ in $(seq 1500); do
+		grep -q "ready:" "$STATE/server.log" && { ok=1; break; }
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.02
+	done
+	t1=$(date +%s.%N)
+	RSS_T=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status" 2>/dev/null || echo 0)
+	NXDP=$(ip -n "$NS_T" -o link show | grep -c "xdp" || true)
+	t2=$(date +%s.%N)
+	kill "$SRV_PID" 2>/dev/null || true
+	for _ in $(seq 600); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.05; done
+	kill -9 "$SRV_PID" 2>/dev/null || true
+	wait "$SRV_PID" 2>/dev/null || true
+	t3=$(date +%s.%N)
+	forget_pid "$SRV_PID"
+	SRV_PID=""
+	[ $ok = 1 ] || tail -n 5 "$STATE/server.log" >&2
+	# What the daemon itself left pinned (none when it detached cleanly).
+	PINS_LEFT=$( (find "$PIN_T" -mindepth 1 2>/dev/null || true) | wc -l)
+	release_pins "$PIN_T" || true
+	python3 -c '
 import json, sys
-t0, t1, rss, n, ok, t2, t3 = map(float, sys.argv[1:8])
+t0, t1, rss, n, ok, t2, t3, left = map(float, sys.argv[1:9])
 print(json.dumps({"taps": 1000, "ready": bool(ok), "attach_s": t1 - t0, "rss_kib": rss,
-                  "with_xdp": int(n), "detach_s": t3 - t2}))' \
-	"$t0" "$t1" "$RSS_T" "$NXDP" "$ok" "$t2" "$t3" >"$TMP/taps.json"
-cat "$TMP/taps.json" >&2
-ip netns del "$NS_T"
+                  "with_xdp": int(n), "detach_s": t3 - t2, "pins_left": int(left)}))' \
+		"$t0" "$t1" "$RSS_T" "$NXDP" "$ok" "$t2" "$t3" "$PINS_LEFT" >"$TMP/taps.json"
+	cat "$TMP/taps.json" >&2
+	ip netns del "$NS_T"
+fi
 
 # ------------------------------------------------------------------ report
 T_END=$(date +%s)
 mkdir -p "$OUT_DIR"
+CMD="make bench"
+[ $QUICK = 1 ] && CMD="scripts/bench/run.sh --quick"
+[ -n "$ONLY" ] && CMD="$CMD (partial: --only $ONLY)"
 python3 "$ROOT/scripts/bench/report.py" --results "$RESULTS" --micro "$TMP/micro.json" \
 	--fillmap "$TMP/fillmap.txt" --perfdhcp "$TMP/perfdhcp.jsonl" --scale "$TMP/scale.json" \
 	--taps "$TMP/taps.json" --clients "$NCLIENTS" --seconds $((T_END - T_START)) \
 	--load0 "$LOAD0" --load1 "$(cut -d' ' -f1 /proc/loadavg)" \
-	--command "make bench" --out-md "$OUT_DIR/benchmarks.md" --out-dir "$TMP/plot"
+	--command "$CMD" --out-md "$OUT_DIR/benchmarks.md" --out-dir "$TMP/plot"
 gnuplot "$TMP/plot/plot.gp"
 cp "$TMP/plot/benchmarks.png" "$OUT_DIR/benchmarks.png"
-cp "$RESULTS" "$BUILD/bench/results.jsonl"
+if [ -n "$ONLY" ]; then
+	cp "$RESULTS" "$OUT_DIR/results.jsonl"
+else
+	cp "$RESULTS" "$BUILD/bench/results.jsonl"
+fi
 log "wrote $OUT_DIR/benchmarks.md and $OUT_DIR/benchmarks.png in $((T_END - T_START)) s"
