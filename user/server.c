@@ -755,8 +755,10 @@ static bool in_subnet(const struct server_subnet *sn, uint32_t addr)
 	return (addr & sn->netmask) == sn->subnet && addr != sn->subnet && addr != sn->broadcast;
 }
 
-/* Remember an offer made on ifc; past cfg->max_offers the oldest still
- * outstanding offer of the interface gives way (its address goes back). */
+/* Remember a new offer made on ifc (the caller leaves out a repeated
+ * DISCOVER's, which is in the ring already); past cfg->max_offers the
+ * oldest still outstanding offer of the interface gives way (its address
+ * goes back).  O(1): no scan of the ring, which may hold a million keys. */
 static void track_offer(struct server *s, struct server_iface *ifc,
 			const struct xdhcp_lease_key *key, uint64_t now)
 {
@@ -767,9 +769,6 @@ static void track_offer(struct server *s, struct server_iface *ifc,
 		if (!ifc->offers)
 			return;
 	}
-	for (unsigned int i = 0; i < ifc->offers_n; i++)
-		if (!memcmp(&ifc->offers[(ifc->offers_head + i) % cap], key, sizeof(*key)))
-			return; /* a repeated DISCOVER: the same offer */
 	if (ifc->offers_n == cap) {
 		const struct xdhcp_lease_key *old = &ifc->offers[ifc->offers_head];
 		struct server_subnet *sn = old->pool < s->n_subnets ? &s->subnets[old->pool] : NULL;
@@ -791,10 +790,14 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 	struct server *s = c->s;
 	uint32_t requested = 0;
 	struct lease *l;
+	bool repeat;
 	int r;
 
 	COUNT(c, discovers);
 	(void)dhcp_msg_opt_ip(c->req, DHCP_OPT_REQUESTED_IP, &requested);
+	/* An offer outstanding on this interface is in its ring already. */
+	l = pool_find_key(c->sn->pool, key);
+	repeat = l && l->state == LEASE_OFFERED && l->ifindex == c->ifc->ifindex;
 	r = pool_offer(c->sn->pool, key, requested, now, s->offer_ns, &l);
 	if (r == -ENOSPC || r == -EADDRINUSE) {
 		COUNT(c, exhausted);
@@ -809,7 +812,7 @@ static int handle_discover(struct reply_ctx *c, const struct xdhcp_lease_key *ke
 		return r;
 	l->ifindex = c->ifc->ifindex;
 	note_client(l, c->req);
-	if (l->state == LEASE_OFFERED)
+	if (l->state == LEASE_OFFERED && !repeat)
 		track_offer(s, c->ifc, key, now);
 	/* RFC 2131 2.2, 3.1: probe an address before offering it, unless the
 	 * client holds it right now. */

@@ -13,7 +13,8 @@
 # on stdout; nothing is written.  --only runs only some parts (micro,
 # ceiling, servers, perfdhcp, scale) and writes its report to
 # build/bench/partial/ unless --out-dir is given, so a partial run never
-# replaces docs/benchmarks.md.  BENCH_PERFDHCP=SERVER:RATE,... sets the
+# replaces docs/benchmarks.md.  BENCH_DURATION=S fixes the length of every
+# load step (for profiling).  BENCH_PERFDHCP=SERVER:RATE,... sets the
 # perfdhcp rates.
 #
 # Everything runs in two network namespaces made here (unique names,
@@ -353,7 +354,7 @@ print(d.get("xdp", {}).get("prog", {}).get("id", ""))')
 	fi
 	[ "$scen" = mixed ] && extra=(--mix-period 10)
 	# At least ~2000 requests per step for the percentiles, 1..3 s.
-	dur=$(python3 -c "print(min(3.0, max(1.0, 2000.0 / $rate)))")
+	dur=${BENCH_DURATION:-$(python3 -c "print(min(3.0, max(1.0, 2000.0 / $rate)))")}
 	ip netns exec "$NS_C" nice -n -20 "$LOADGEN" --ifname "$IF_C" --mode "$scen" \
 		--rate "$rate" --duration "$dur" --server-ip "$SERVER_IP" \
 		--server-mac "$SERVER_MAC" --pool-base "$POOL_START" --net "$NET" \
