@@ -774,7 +774,10 @@ static void track_offer(struct server *s, struct server_iface *ifc,
 		struct server_subnet *sn = old->pool < s->n_subnets ? &s->subnets[old->pool] : NULL;
 		struct lease *l = sn && sn->pool ? pool_find_key(sn->pool, old) : NULL;
 
-		if (l && l->state == LEASE_OFFERED && l->ifindex == ifc->ifindex) {
+		/* Not the offer just made: the oldest entry can be this very
+		 * client's, from an offer that has since lapsed. */
+		if (l && l->state == LEASE_OFFERED && l->ifindex == ifc->ifindex &&
+		    memcmp(old, key, sizeof(*key))) {
 			s->stats.offers_evicted++;
 			pool_release(sn->pool, l, now);
 		}
