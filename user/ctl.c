@@ -414,11 +414,12 @@ static struct json_object *cmd_leases(struct daemon *d, struct json_object *req)
 	arr = json_object_new_array();
 	for (unsigned int s = 0; s < d->srv.n_subnets; s++) {
 		struct server_subnet *sn = &d->srv.subnets[s];
-		struct lease *l, *tmp;
+		struct lease *l;
+		uint32_t it = 0;
 
 		if (!sn->pool)
 			continue;
-		HASH_ITER(hh_addr, sn->pool->by_addr, l, tmp) {
+		while ((l = pool_each(sn->pool, &it))) {
 			/* Exclusions (server id, routers) are not leases. */
 			if (l->state == LEASE_DECLINED && l->expires_ns == UINT64_MAX)
 				continue;

@@ -55,7 +55,11 @@ struct daemon {
 	bool store_dirty;
 	bool stop;
 	uint64_t punts, stale_punts, renew_events;
-	struct log_ratelimit rl_store, rl_send, rl_bad_event, rl_probe;
+	/* Renewal records the fast path lost (ring full), as last seen, and
+	 * expiries persisted from the map because of them. */
+	uint64_t event_drops_seen;
+	unsigned int resynced;
+	struct log_ratelimit rl_store, rl_send, rl_bad_event, rl_probe, rl_resync;
 };
 
 /* Implemented in main.c for the control commands. */

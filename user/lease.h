@@ -36,22 +36,25 @@ enum lease_end {
 
 struct lease {
 	struct xdhcp_lease_key key;
-	uint32_t addr; /* network order */
+	uint32_t addr;	     /* network order */
+	uint32_t lease_time; /* seconds granted */
+	uint32_t ifindex;
 	enum lease_state state;
+	uint64_t expires_ns; /* BOUND: lease end; OFFERED: offer end; DECLINED: quarantine end */
+	uint64_t ended_ns;   /* FREE: when it ended (reuse order) */
 	bool was_bound;	     /* has been BOUND at least once */
 	bool probed;	     /* an ARP probe found the address unused (--conflict-check) */
 	bool renewal;	     /* the last bind extended a lease the client held */
-	uint64_t expires_ns; /* BOUND: lease end; OFFERED: offer end; DECLINED: quarantine end */
-	uint64_t ended_ns;   /* FREE: when it ended (reuse order) */
-	uint32_t lease_time; /* seconds granted */
-	uint32_t ifindex;
-	char hostname[64]; /* client's option 12, escaped */
-	uint8_t chaddr[6]; /* the client's Ethernet address, when it has one */
 	bool has_chaddr;
-	UT_hash_handle hh;	   /* pool->by_key */
-	UT_hash_handle hh_addr;	   /* pool->by_addr */
-	struct lease *prev, *next; /* pool->free_list (FREE records, oldest first) */
+	uint8_t chaddr[6]; /* the client's Ethernet address, when it has one */
+	char hostname[64]; /* client's option 12, escaped */
+	/* The pool's own: the record's slot, and its neighbours on the free
+	 * list (slots, LEASE_NONE at either end). */
+	uint32_t slot;
+	uint32_t older, newer;
 };
+
+#define LEASE_NONE UINT32_MAX
 
 /* A static reservation: key <-> address, inside or outside the range. */
 struct pool_resv {
@@ -62,6 +65,27 @@ struct pool_resv {
 	UT_hash_handle hh_addr;
 };
 
+/*
+ * An index from a 32-bit hash to record slots: open addressing with linear
+ * probing, at most 3/4 full.  Each entry is slot << 32 | hash, all ones when
+ * empty, so a probe compares hashes without touching the records.
+ */
+#define LEASE_INDEX_EMPTY UINT64_MAX
+
+struct lease_index {
+	uint64_t *ent;
+	uint32_t mask; /* capacity - 1; capacity 0 before the first record */
+	uint32_t n;
+};
+
+/*
+ * Records live in blocks of LEASE_BLOCK that never move (a struct lease *
+ * stays valid until the record is forgotten), found by slot.  A slot that
+ * holds no record is on the unused list (chained through ->newer) and its
+ * bit in used is clear.
+ */
+#define LEASE_BLOCK 256
+
 struct pool {
 	uint32_t id;
 	uint32_t start; /* host order, inclusive */
@@ -70,9 +94,14 @@ struct pool {
 	uint64_t *fresh; /* bitmap over the range: 1 = no record */
 	uint32_t n_fresh;
 	uint32_t cursor;
-	struct lease *by_key;
-	struct lease *by_addr;
-	struct lease *free_list;
+	struct lease **blocks;
+	uint64_t *used; /* bitmap over the slots: 1 = a record */
+	uint32_t n_slots, n_blocks, blocks_cap;
+	uint32_t unused;		   /* an unused slot below n_slots, or LEASE_NONE */
+	struct lease_index by_key;	   /* hash of the key; keyless records are not in it */
+	struct lease_index by_addr;	   /* a bijective hash of the address */
+	uint32_t free_oldest, free_newest; /* FREE records (slots), oldest first */
+	uint32_t seed;			   /* of both hashes: clients cannot aim at collisions */
 	struct pool_resv *resv_by_key;
 	struct pool_resv *resv_by_addr;
 	uint32_t n_bound, n_offered, n_free, n_declined, n_reserved;
@@ -89,6 +118,21 @@ void pool_free(struct pool *p);
 bool pool_in_range(const struct pool *p, uint32_t addr);
 struct lease *pool_find_key(struct pool *p, const struct xdhcp_lease_key *key);
 struct lease *pool_find_addr(struct pool *p, uint32_t addr);
+
+/*
+ * Every record, in no particular order:
+ *
+ *	uint32_t it = 0;
+ *	while ((l = pool_each(p, &it)))
+ *
+ * The loop body may forget or end the record it was given; a record
+ * created in the loop may or may not be visited.
+ */
+struct lease *pool_each(const struct pool *p, uint32_t *cursor);
+
+/* FREE records, oldest first: the order pool_offer() reuses them in. */
+struct lease *pool_free_oldest(const struct pool *p);
+struct lease *pool_free_newer(const struct pool *p, const struct lease *l);
 
 /*
  * Reserve addr for key (a static reservation): no other client is ever

@@ -15,6 +15,7 @@
 #ifndef XDHCP_LEASE_STORE_H
 #define XDHCP_LEASE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +64,16 @@ int store_sync(struct lease_store *st);
 size_t store_records(const struct lease_store *st);
 
 /*
+ * The file holds its header and then nothing but records: the last
+ * store_load() skipped no line (damaged, torn, overlong, blank, comment)
+ * and the last line ended with its newline, or the file was written by
+ * store_compact().  A compaction of a clean file that writes as many
+ * records as it holds (store_records()) would only spell the same leases
+ * again.
+ */
+bool store_clean(const struct lease_store *st);
+
+/*
  * Atomically replace the file with the records that next() yields (it
  * returns 0 when done): write to PATH.tmp, fsync, rename, fsync the
  * directory.  On failure the old file stays as it was.
@@ -87,6 +98,7 @@ struct store_backend {
 	int (*sync)(void *state);
 	int (*compact)(void *state, int (*next)(void *ctx, struct store_record *r), void *ctx);
 	size_t (*records)(void *state); /* since the last compaction */
+	bool (*clean)(void *state);	/* as store_clean(); NULL: never */
 	void (*close)(void *state);
 };
 

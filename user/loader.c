@@ -22,11 +22,14 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
 #include <linux/magic.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -93,13 +96,121 @@ static int *map_fd_slot(struct loader *ld, const char *name)
 	return NULL;
 }
 
-/* A bpf_link attaching prog_id to ifindex belongs to a running daemon
- * (`ip link` attaches through netlink, without a link).  Link info carries
- * no namespace, so the program id disambiguates equal ifindexes. */
-static uint32_t find_xdp_link(uint32_t ifindex, uint32_t prog_id)
+/*
+ * The XDP program attached to ifindex (0 if none) and its attach mode, from
+ * one RTM_GETLINK for that index.  bpf_xdp_query() dumps every link of the
+ * namespace and picks one: with a thousand taps, attaching them all spent
+ * seconds in those dumps.  Returns 0 or a negative errno.
+ */
+static int xdp_query(uint32_t ifindex, uint32_t *ret_prog_id, uint32_t *ret_mode)
 {
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req;
+	const struct nlmsghdr *nh;
+	const struct rtattr *rta;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, r = -EIO, len;
+
+	*ret_prog_id = 0;
+	if (ret_mode)
+		*ret_mode = XDP_ATTACHED_NONE;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 1;
+	req.ifi.ifi_family = AF_UNSPEC;
+	req.ifi.ifi_index = (int)ifindex;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* The reply's size depends on the device (VF details can be long). */
+	n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	if (n < 0) {
+		r = -errno;
+		goto out;
+	}
+	buf = malloc((size_t)n + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	n = recv(fd, buf, (size_t)n + 1, 0);
+	if (n < 0) {
+		r = -errno;
+		goto out;
+	}
+	nh = (const struct nlmsghdr *)buf;
+	if (n < (ssize_t)sizeof(*nh) || nh->nlmsg_len > (size_t)n ||
+	    nh->nlmsg_seq != req.nh.nlmsg_seq)
+		goto out;
+	if (nh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(nh);
+
+		if (nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error)
+			r = e->error;
+		goto out;
+	}
+	if (nh->nlmsg_type != RTM_NEWLINK || nh->nlmsg_len < NLMSG_LENGTH(sizeof(req.ifi)))
+		goto out;
+	r = 0;
+	len = (int)IFLA_PAYLOAD(nh);
+	for (rta = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		const struct rtattr *x;
+		int xlen;
+
+		if ((rta->rta_type & NLA_TYPE_MASK) != IFLA_XDP)
+			continue;
+		xlen = (int)RTA_PAYLOAD(rta);
+		for (x = RTA_DATA(rta); RTA_OK(x, xlen); x = RTA_NEXT(x, xlen)) {
+			if (x->rta_type == IFLA_XDP_ATTACHED && RTA_PAYLOAD(x) >= 1 && ret_mode)
+				*ret_mode = *(const uint8_t *)RTA_DATA(x);
+			else if (x->rta_type == IFLA_XDP_PROG_ID && RTA_PAYLOAD(x) >= 4)
+				memcpy(ret_prog_id, RTA_DATA(x), sizeof(*ret_prog_id));
+		}
+	}
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* The XDP bpf_links of the system, read once for a start: looking one up
+ * per interface walked every link id each time. */
+struct xdp_link_ent {
+	uint32_t ifindex, prog_id, id;
+};
+
+struct xdp_links {
+	struct xdp_link_ent *v;
+	unsigned int n;
+	bool loaded;
+};
+
+static int cmp_xdp_link(const void *a, const void *b)
+{
+	const struct xdp_link_ent *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->prog_id != y->prog_id)
+		return x->prog_id < y->prog_id ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int load_xdp_links(struct xdp_links *l)
+{
+	unsigned int cap = 0;
 	uint32_t id = 0;
 
+	l->loaded = true;
 	while (bpf_link_get_next_id(id, &id) == 0) {
 		struct bpf_link_info info;
 		uint32_t len = sizeof(info);
@@ -108,27 +219,59 @@ static uint32_t find_xdp_link(uint32_t ifindex, uint32_t prog_id)
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-		    info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == ifindex &&
-		    info.prog_id == prog_id) {
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP) {
 			close(fd);
-			return id;
+			continue;
 		}
 		close(fd);
+		if (l->n == cap) {
+			struct xdp_link_ent *grown;
+
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(l->v, cap * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			l->v = grown;
+		}
+		l->v[l->n++] = (struct xdp_link_ent){info.xdp.ifindex, info.prog_id, id};
 	}
+	if (l->n)
+		qsort(l->v, l->n, sizeof(l->v[0]), cmp_xdp_link);
+	return 0;
+}
+
+/* A bpf_link attaching prog_id to ifindex belongs to a running daemon
+ * (`ip link` attaches through netlink, without a link).  Link info carries
+ * no namespace, so the program id disambiguates equal ifindexes.  The
+ * lowest such link id, 0 if none. */
+static uint32_t find_xdp_link(const struct xdp_links *l, uint32_t ifindex, uint32_t prog_id)
+{
+	const struct xdp_link_ent key = {ifindex, prog_id, 0};
+	unsigned int lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (cmp_xdp_link(&l->v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < l->n && l->v[lo].ifindex == ifindex && l->v[lo].prog_id == prog_id)
+		return l->v[lo].id;
 	return 0;
 }
 
 /* The program attached to ifindex, if it is ours (by name); 0 if none. */
-static int query_prog(uint32_t ifindex, const char *ifname, uint32_t own_link, uint32_t *ret_id,
-		      char *err, size_t errlen)
+static int query_prog(uint32_t ifindex, const char *ifname, uint32_t own_link,
+		      struct xdp_links *links, uint32_t *ret_id, char *err, size_t errlen)
 {
 	uint32_t link;
 	struct bpf_prog_info info;
 	uint32_t id = 0, len = sizeof(info);
 	int fd, r;
 
-	r = bpf_xdp_query_id((int)ifindex, 0, &id);
+	r = xdp_query(ifindex, &id, NULL);
 	if (r)
 		return set_err(err, errlen, r, "cannot query XDP on '%s': %s", ifname,
 			       strerror(-r));
@@ -150,7 +293,9 @@ static int query_prog(uint32_t ifindex, const char *ifname, uint32_t own_link, u
 			       "interface '%s' already has XDP program '%s' (id %u); remove it "
 			       "first (ip link set dev %s xdp off)",
 			       ifname, info.name, id, ifname);
-	link = find_xdp_link(ifindex, id);
+	if (!links->loaded && load_xdp_links(links))
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	link = find_xdp_link(links, ifindex, id);
 	if (link && link != own_link)
 		return set_err(err, errlen, -EBUSY,
 			       "interface '%s' is already served by another xdhcpd (XDP link "
@@ -327,6 +472,7 @@ static int lock_pin_dir(struct loader *ld, char *err, size_t errlen)
 int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_t *ifindexes,
 		const char (*ifnames)[16], unsigned int n, char *err, size_t errlen)
 {
+	struct xdp_links links = {NULL, 0, false};
 	uint32_t adopt_id = 0;
 	unsigned int n_links = 0;
 	int r;
@@ -359,19 +505,24 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 		ld->ifs[i].link_fd = open_pinned_link(ld, ifnames[i], ifindexes[i], &link_id);
 		if (ld->ifs[i].link_fd >= 0)
 			n_links++;
-		r = query_prog(ifindexes[i], ifnames[i], link_id, &id, err, errlen);
+		r = query_prog(ifindexes[i], ifnames[i], link_id, &links, &id, err, errlen);
 		if (r)
-			return r;
+			break;
 		if (!id || ld->ifs[i].link_fd >= 0)
 			continue;
-		if (adopt_id && adopt_id != id)
-			return set_err(err, errlen, -EBUSY,
-				       "interfaces run different xdhcp program instances (ids %u "
-				       "and %u); attach one instance everywhere or let xdhcpd "
-				       "attach",
-				       adopt_id, id);
+		if (adopt_id && adopt_id != id) {
+			r = set_err(err, errlen, -EBUSY,
+				    "interfaces run different xdhcp program instances (ids %u "
+				    "and %u); attach one instance everywhere or let xdhcpd "
+				    "attach",
+				    adopt_id, id);
+			break;
+		}
 		adopt_id = id;
 	}
+	free(links.v);
+	if (r)
+		return r;
 	if (adopt_id && n_links)
 		return set_err(
 			err, errlen, -EBUSY,
@@ -463,7 +614,6 @@ const char *loader_mode_name(uint32_t mode)
 static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_mode mode, char *err,
 		      size_t errlen)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	char path[4200];
 	uint32_t id = 0;
 	int fd = -1;
@@ -479,7 +629,7 @@ static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_m
 			li->name);
 		goto query;
 	}
-	if (bpf_xdp_query_id((int)li->ifindex, 0, &id) == 0 && id) {
+	if (xdp_query(li->ifindex, &id, NULL) == 0 && id) {
 		if (id == ld->prog_id)
 			goto query; /* already running our (adopted) program */
 		return set_err(err, errlen, -EBUSY,
@@ -515,8 +665,7 @@ static int attach_one(struct loader *ld, struct loader_iface *li, enum cfg_xdp_m
 			"with the daemon)",
 			li->name, path, strerror(errno));
 query:
-	if (bpf_xdp_query((int)li->ifindex, 0, &q) == 0)
-		li->mode = q.attach_mode;
+	(void)xdp_query(li->ifindex, &id, &li->mode);
 	pr_info("serving '%s' (ifindex %u) with XDP in %s mode", li->name, li->ifindex,
 		loader_mode_name(li->mode));
 	return 0;
@@ -534,7 +683,7 @@ int loader_add_iface(struct loader *ld, uint32_t ifindex, const char *name, enum
 			return 0;
 	/* After privileges are dropped the program cannot be inspected by
 	 * id (CAP_SYS_ADMIN): ours, or none, or refuse. */
-	r = bpf_xdp_query_id((int)ifindex, 0, &id);
+	r = xdp_query(ifindex, &id, NULL);
 	if (r)
 		return set_err(err, errlen, r, "cannot query XDP on '%s': %s", name, strerror(-r));
 	if (id && id != ld->prog_id)

@@ -27,11 +27,15 @@ void log_msg(int level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
+	/* One line, whole: start-up logs from two threads (the BPF loader
+	 * runs beside the lease-file reader). */
+	flockfile(stderr);
 	fprintf(stderr, "xdhcpd: %s", prefix[level < 0 ? 0 : level > 3 ? 3 : level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 int log_ratelimit_ok(struct log_ratelimit *rl, uint64_t now_ns)

@@ -18,6 +18,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,14 +81,20 @@ static int64_t realtime_offset_ns(void)
 	return offset;
 }
 
-static int64_t boot_to_unix(uint64_t boot_ns)
+/* With an offset read once for many conversions (a whole file). */
+static int64_t boot_to_unix_at(uint64_t boot_ns, int64_t offset_ns)
 {
-	return ((int64_t)boot_ns + realtime_offset_ns()) / (int64_t)NS_PER_S;
+	return ((int64_t)boot_ns + offset_ns) / (int64_t)NS_PER_S;
 }
 
-static uint64_t unix_to_boot(int64_t unix_s)
+static int64_t boot_to_unix(uint64_t boot_ns)
 {
-	int64_t b = unix_s * (int64_t)NS_PER_S - realtime_offset_ns();
+	return boot_to_unix_at(boot_ns, realtime_offset_ns());
+}
+
+static uint64_t unix_to_boot_at(int64_t unix_s, int64_t offset_ns)
+{
+	int64_t b = unix_s * (int64_t)NS_PER_S - offset_ns;
 
 	return b > 0 ? (uint64_t)b : 0;
 }
@@ -101,9 +108,12 @@ static void die_usage(const char *msg)
 /* ------------------------------------------------------------------ */
 /* Interfaces */
 
-static int iface_lookup(const char *name, struct iface_info *ret, char *err, size_t errlen)
+/* ifa_list: getifaddrs() taken once for all the interfaces (it dumps every
+ * link and address of the namespace), NULL if that failed. */
+static int iface_lookup(const char *name, const struct ifaddrs *ifa_list, struct iface_info *ret,
+			char *err, size_t errlen)
 {
-	struct ifaddrs *ifa_list, *ifa;
+	const struct ifaddrs *ifa;
 	struct ifreq ifr;
 	int fd;
 
@@ -123,18 +133,14 @@ static int iface_lookup(const char *name, struct iface_info *ret, char *err, siz
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
 		memcpy(ret->mac, ifr.ifr_hwaddr.sa_data, 6);
 	close(fd);
-	if (getifaddrs(&ifa_list) == 0) {
-		for (ifa = ifa_list; ifa; ifa = ifa->ifa_next) {
-			if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET ||
-			    strcmp(ifa->ifa_name, name))
-				continue;
-			ret->addr = ((struct sockaddr_in *)ifa->ifa_addr)->sin_addr.s_addr;
-			if (ifa->ifa_netmask)
-				ret->mask =
-					((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr.s_addr;
-			break;
-		}
-		freeifaddrs(ifa_list);
+	for (ifa = ifa_list; ifa; ifa = ifa->ifa_next) {
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET ||
+		    strcmp(ifa->ifa_name, name))
+			continue;
+		ret->addr = ((struct sockaddr_in *)ifa->ifa_addr)->sin_addr.s_addr;
+		if (ifa->ifa_netmask)
+			ret->mask = ((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr.s_addr;
+		break;
 	}
 	return 0;
 }
@@ -144,7 +150,8 @@ static int iface_lookup(const char *name, struct iface_info *ret, char *err, siz
  * or -EBUSY / a negative errno with err set. */
 static int lock_iface(const struct xdhcp_config *cfg, const char *name, char *err, size_t errlen)
 {
-	char path[CFG_PATH_MAX + 32];
+	char path[CFG_PATH_MAX + 32], pid[32];
+	ssize_t n;
 	int fd;
 
 	if (mkdir(cfg->run_dir, 0700) && errno != EEXIST) {
@@ -159,9 +166,7 @@ static int lock_iface(const struct xdhcp_config *cfg, const char *name, char *er
 		return -errno;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		char pid[32] = "";
-		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
-
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		snprintf(err, errlen, "interface '%s' is already served by another xdhcpd%s%s%s",
@@ -169,8 +174,11 @@ static int lock_iface(const struct xdhcp_config *cfg, const char *name, char *er
 		close(fd);
 		return -EBUSY;
 	}
-	if (ftruncate(fd, 0) == 0)
-		dprintf(fd, "%d\n", (int)getpid());
+	/* Overwrite, then cut to length: truncating to 0 first frees the
+	 * file's block, a discard per tap on a restart. */
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (pwrite(fd, pid, (size_t)n, 0) == n)
+		(void)ftruncate(fd, n);
 	return fd;
 }
 
@@ -192,15 +200,18 @@ static bool has_privilege(void)
 /* ------------------------------------------------------------------ */
 /* Lease side effects: map and store */
 
-static void store_record_of(const struct lease *l, enum store_op op, struct store_record *r)
+/* offset_ns: realtime_offset_ns(), read once for a whole compaction. */
+static void store_record_of(const struct lease *l, enum store_op op, int64_t offset_ns,
+			    struct store_record *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->op = op;
 	r->key = l->key;
 	r->addr = l->addr;
-	r->expires = boot_to_unix(l->expires_ns);
+	r->expires = boot_to_unix_at(l->expires_ns, offset_ns);
 	r->lease_time = l->lease_time;
-	snprintf(r->hostname, sizeof(r->hostname), "%s", l->hostname);
+	memcpy(r->hostname, l->hostname, sizeof(r->hostname));
+	r->hostname[sizeof(r->hostname) - 1] = '\0';
 }
 
 static void store_put(struct daemon *d, const struct lease *l, enum store_op op)
@@ -208,29 +219,37 @@ static void store_put(struct daemon *d, const struct lease *l, enum store_op op)
 	struct store_record r;
 	int e;
 
-	store_record_of(l, op, &r);
+	store_record_of(l, op, realtime_offset_ns(), &r);
 	e = d->store_be->record(d->store, &r);
 	if (e && log_ratelimit_ok(&d->rl_store, now_boot()))
 		pr_warn("cannot record lease in '%s': %s", d->cfg.lease_file, strerror(-e));
 	d->store_dirty = true;
 }
 
-static void map_put(struct daemon *d, const struct lease *l)
+/* The map entry of a bound lease; false when the daemon alone serves it. */
+static bool map_value_of(struct daemon *d, const struct lease *l, struct xdhcp_lease *ret_v)
 {
 	struct server_iface *ifc = server_iface_find(&d->srv, l->ifindex);
-	struct xdhcp_lease v;
-	int e;
-
 	uint32_t tmpl;
 
 	if (!server_key_in_fastpath(&l->key) || !ifc || server_lease_template(&d->srv, l, &tmpl))
+		return false;
+	memset(ret_v, 0, sizeof(*ret_v));
+	ret_v->expires_ns = l->expires_ns;
+	ret_v->addr = l->addr;
+	ret_v->lease_time = l->lease_time;
+	ret_v->tmpl = tmpl;
+	ret_v->ifindex = l->ifindex;
+	return true;
+}
+
+static void map_put(struct daemon *d, const struct lease *l)
+{
+	struct xdhcp_lease v;
+	int e;
+
+	if (!map_value_of(d, l, &v))
 		return; /* served by the daemon alone */
-	memset(&v, 0, sizeof(v));
-	v.expires_ns = l->expires_ns;
-	v.addr = l->addr;
-	v.lease_time = l->lease_time;
-	v.tmpl = tmpl;
-	v.ifindex = l->ifindex;
 	e = loader_lease_put(&d->ld, &l->key, &v);
 	if (e && log_ratelimit_ok(&d->rl_store, now_boot()))
 		pr_warn("cannot write lease to the BPF map: %s (renewals will be punted)",
@@ -360,12 +379,18 @@ static uint32_t iface_of_subnet(struct daemon *d, const struct server_subnet *sn
 	return 0;
 }
 
+/* The lease file is read with one clock offset (see realtime_offset_ns). */
+struct restore_ctx {
+	struct daemon *d;
+	int64_t offset_ns;
+};
+
 static void restore_record(void *ctx, const struct store_record *rec)
 {
-	struct daemon *d = ctx;
+	struct restore_ctx *rc = ctx;
+	struct daemon *d = rc->d;
 	struct server_subnet *sn = server_subnet_of(&d->srv, rec->addr);
 	struct store_record rr = *rec, *r = &rr;
-	uint64_t now = now_boot();
 	struct lease *l, *other;
 	struct pool *p;
 	char a[INET_ADDRSTRLEN];
@@ -386,8 +411,8 @@ static void restore_record(void *ctx, const struct store_record *rec)
 		other = pool_find_addr(p, r->addr);
 		if (other && other != l && other->state != LEASE_DECLINED)
 			pool_forget(p, other); /* the later record wins */
-		if (pool_restore(p, &r->key, r->addr, unix_to_boot(r->expires), r->lease_time,
-				 &l) == 0) {
+		if (pool_restore(p, &r->key, r->addr, unix_to_boot_at(r->expires, rc->offset_ns),
+				 r->lease_time, &l) == 0) {
 			memcpy(l->hostname, r->hostname, sizeof(l->hostname));
 			l->hostname[sizeof(l->hostname) - 1] = '\0';
 			l->ifindex = iface_of_subnet(d, sn);
@@ -399,7 +424,7 @@ static void restore_record(void *ctx, const struct store_record *rec)
 		    pool_restore(p, &r->key, r->addr, 0, r->lease_time, &l))
 			break;
 		if (l && l->addr == r->addr)
-			pool_release(p, l, now);
+			pool_release(p, l, now_boot());
 		break;
 	case STORE_DECLINE:
 		if (l)
@@ -411,7 +436,9 @@ static void restore_record(void *ctx, const struct store_record *rec)
 struct compact_iter {
 	struct server *srv;
 	unsigned int subnet;
-	struct lease *cur;
+	struct pool *pool; /* NULL: on to the next subnet's */
+	uint32_t cur;	   /* pool_each() cursor */
+	int64_t offset_ns;
 };
 
 static int compact_next(void *ctx, struct store_record *r)
@@ -419,7 +446,7 @@ static int compact_next(void *ctx, struct store_record *r)
 	struct compact_iter *it = ctx;
 
 	for (;;) {
-		struct lease *l = it->cur;
+		struct lease *l = it->pool ? pool_each(it->pool, &it->cur) : NULL;
 
 		if (!l) {
 			/* On to the next subnet's pool. */
@@ -428,17 +455,17 @@ static int compact_next(void *ctx, struct store_record *r)
 				;
 			if (it->subnet >= it->srv->n_subnets)
 				return 0;
-			it->cur = it->srv->subnets[it->subnet].pool->by_addr;
+			it->pool = it->srv->subnets[it->subnet].pool;
+			it->cur = 0;
 			continue;
 		}
-		it->cur = l->hh_addr.next;
 		if (l->state == LEASE_BOUND) {
-			store_record_of(l, STORE_GRANT, r);
+			store_record_of(l, STORE_GRANT, it->offset_ns, r);
 			return 1;
 		}
 		if (l->state == LEASE_FREE && l->key.kind) {
 			/* Remembered for stickiness. */
-			store_record_of(l, STORE_EXPIRE, r);
+			store_record_of(l, STORE_EXPIRE, it->offset_ns, r);
 			return 1;
 		}
 	}
@@ -446,7 +473,10 @@ static int compact_next(void *ctx, struct store_record *r)
 
 static int compact_store(struct daemon *d)
 {
-	struct compact_iter it = {.srv = &d->srv, .subnet = (unsigned int)-1, .cur = NULL};
+	struct compact_iter it = {.srv = &d->srv,
+				  .subnet = (unsigned int)-1,
+				  .pool = NULL,
+				  .offset_ns = realtime_offset_ns()};
 	int r = d->store_be->compact(d->store, compact_next, &it);
 
 	if (r)
@@ -454,52 +484,239 @@ static int compact_store(struct daemon *d)
 	return r;
 }
 
-/* Bring the map and the pool into agreement after start: leases renewed in
- * XDP while no daemon ran carry a later expiry in the map; leases only in
- * the map (a lost file) are adopted when their address is free; leases
- * only in the pool are written to the map. */
-static void reconcile_map(struct daemon *d)
+/* At start: compact, unless the file already holds one record per lease
+ * compaction would write (a clean file: each record made a lease that is
+ * still there); then only what reconcile_map() appended is synced. */
+static int compact_store_at_start(struct daemon *d)
 {
-	struct xdhcp_lease_key key, next, *prev = NULL;
-	uint64_t now = now_boot();
-	struct lease *l, *tmp;
-	struct pool *p;
+	size_t live = 0;
+	int r;
 
-	while (bpf_map_get_next_key(d->ld.leases_fd, prev, &next) == 0) {
+	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
+		struct pool *p = d->srv.subnets[i].pool;
+		const struct lease *l;
+		uint32_t it = 0;
+
+		while (p && (l = pool_each(p, &it)))
+			live += l->state == LEASE_BOUND || (l->state == LEASE_FREE && l->key.kind);
+	}
+	if (!d->store_be->clean || !d->store_be->clean(d->store) ||
+	    d->store_be->records(d->store) != live)
+		return compact_store(d);
+	r = d->store_be->sync(d->store);
+	if (r)
+		pr_warn("cannot sync lease file '%s': %s", d->cfg.lease_file, strerror(-r));
+	return r;
+}
+
+/* Map entries per system call in reconcile_map(). */
+#define MAP_BATCH 256
+
+/*
+ * The map entries of the bound leases, written by a thread of their own
+ * while the main thread compacts the lease file: the kernel's work of
+ * inserting them is most of the start-up (see daemon_start).
+ */
+struct map_fill {
+	struct daemon *d;
+	struct xdhcp_lease_key *keys;
+	struct xdhcp_lease *vals;
+	size_t n;
+	size_t failed; /* entries not written; err says why */
+	int err;
+	pthread_t thread;
+	bool started;
+};
+
+static void *map_fill_run(void *arg)
+{
+	struct map_fill *f = arg;
+	struct loader *ld = &f->d->ld;
+
+	for (size_t i = 0; i < f->n; i += 4 * MAP_BATCH) {
+		uint32_t n = f->n - i < 4 * MAP_BATCH ? (uint32_t)(f->n - i) : 4 * MAP_BATCH;
+		uint32_t done = n;
+
+		if (!bpf_map_update_batch(ld->leases_fd, f->keys + i, f->vals + i, &done, NULL))
+			continue;
+		/* One by one from where the batch call stopped, or from the
+		 * start when it tells nothing. */
+		for (uint32_t j = done < n ? done : 0; j < n; j++) {
+			int e = loader_lease_put(ld, &f->keys[i + j], &f->vals[i + j]);
+
+			if (e) {
+				f->failed++;
+				f->err = e;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Wait for the entries to be in the map. */
+static void map_fill_finish(struct map_fill *f)
+{
+	if (f->started)
+		(void)pthread_join(f->thread, NULL);
+	f->started = false;
+	if (f->failed && log_ratelimit_ok(&f->d->rl_store, now_boot()))
+		pr_warn("cannot write %zu leases to the BPF map: %s (their renewals will be punted)",
+			f->failed, strerror(-f->err));
+	free(f->keys);
+	free(f->vals);
+	f->keys = NULL;
+	f->vals = NULL;
+}
+
+/* One entry found in the map at start (see reconcile_map). */
+static void reconcile_entry(struct daemon *d, const struct xdhcp_lease_key *key,
+			    const struct xdhcp_lease *v, uint64_t now)
+{
+	struct pool *p = pool_of_key(d, key);
+	struct lease *l;
+
+	if (!p)
+		return;
+	l = pool_find_key(p, key);
+	if (l && l->addr == v->addr && l->state == LEASE_BOUND) {
+		if (v->expires_ns > l->expires_ns) {
+			l->expires_ns = v->expires_ns;
+			store_put(d, l, STORE_RENEW);
+		}
+	} else if (v->expires_ns > now &&
+		   pool_restore(p, key, v->addr, v->expires_ns, v->lease_time, &l) == 0) {
+		l->ifindex = v->ifindex;
+		store_put(d, l, STORE_GRANT);
+	}
+}
+
+/* Every entry of the lease map to fn, MAP_BATCH entries per system call
+ * (one by one where batch lookups fail; an entry seen twice changes
+ * nothing the second time). */
+static void map_scan(struct daemon *d,
+		     void (*fn)(struct daemon *d, const struct xdhcp_lease_key *key,
+				const struct xdhcp_lease *v, uint64_t now),
+		     uint64_t now)
+{
+	struct xdhcp_lease_key keys[MAP_BATCH], key, next, *prev = NULL;
+	struct xdhcp_lease vals[MAP_BATCH];
+	uint32_t in = 0, out, n;
+	bool first = true;
+	int e;
+
+	do {
+		n = MAP_BATCH;
+		e = bpf_map_lookup_batch(d->ld.leases_fd, first ? NULL : &in, &out, keys, vals, &n,
+					 NULL);
+		if (e && e != -ENOENT)
+			break;
+		for (uint32_t i = 0; i < n; i++)
+			fn(d, &keys[i], &vals[i], now);
+		in = out;
+		first = false;
+	} while (!e);
+	while (e != -ENOENT && !bpf_map_get_next_key(d->ld.leases_fd, prev, &next)) {
 		struct xdhcp_lease v;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(d->ld.leases_fd, &key, &v))
-			continue;
-		p = pool_of_key(d, &key);
-		if (!p)
-			continue;
-		l = pool_find_key(p, &key);
-		if (l && l->addr == v.addr && l->state == LEASE_BOUND) {
-			if (v.expires_ns > l->expires_ns) {
-				l->expires_ns = v.expires_ns;
-				store_put(d, l, STORE_RENEW);
-			}
-		} else if (v.expires_ns > now &&
-			   pool_restore(p, &key, v.addr, v.expires_ns, v.lease_time, &l) == 0) {
-			l->ifindex = v.ifindex;
-			store_put(d, l, STORE_GRANT);
-		}
+		if (!bpf_map_lookup_elem(d->ld.leases_fd, &key, &v))
+			fn(d, &key, &v, now);
 	}
+}
+
+/* One map entry after renewal records were lost: a later expiry renewed in
+ * XDP is persisted as the record would have had it. */
+static void resync_entry(struct daemon *d, const struct xdhcp_lease_key *key,
+			 const struct xdhcp_lease *v, uint64_t now)
+{
+	struct pool *p = pool_of_key(d, key);
+	struct lease *l = p ? pool_find_key(p, key) : NULL;
+
+	(void)now;
+	if (l && l->state == LEASE_BOUND && l->addr == v->addr && v->expires_ns > l->expires_ns) {
+		l->expires_ns = v->expires_ns;
+		store_put(d, l, STORE_RENEW);
+		d->resynced++;
+	}
+}
+
+/*
+ * Renewal records lost to a full ring (XDHCP_STAT_EVENT_DROP: the ACKs went
+ * out, the records did not) would leave expiries in the lease file older
+ * than the clients hold.  When the counter has moved since the last look,
+ * the map, which has every renewal, is scanned and the later expiries are
+ * persisted.  Called from the 1 s tick, after the rings are drained.
+ */
+static uint64_t event_drops(struct daemon *d)
+{
+	uint64_t drops = 0;
+	struct xdhcp_stats xs;
+
+	if (!loader_stats_read(&d->ld, 0, &xs))
+		drops += xs.cnt[XDHCP_STAT_EVENT_DROP];
+	for (unsigned int i = 0; i < d->srv.n_ifaces; i++)
+		if (!loader_stats_read(&d->ld, d->srv.ifaces[i].slot, &xs))
+			drops += xs.cnt[XDHCP_STAT_EVENT_DROP];
+	return drops;
+}
+
+static void resync_lost_renewals(struct daemon *d)
+{
+	uint64_t drops = event_drops(d);
+	unsigned int before = d->resynced;
+
+	if (drops == d->event_drops_seen)
+		return;
+	map_scan(d, resync_entry, now_boot());
+	if (log_ratelimit_ok(&d->rl_resync, now_boot()))
+		pr_warn("%" PRIu64 " renewal records lost (ring buffer full): lease map "
+			"rescanned, %u later expiries persisted",
+			drops - d->event_drops_seen, d->resynced - before);
+	d->event_drops_seen = drops;
+}
+
+/* Bring the map and the pool into agreement after start: leases renewed in
+ * XDP while no daemon ran carry a later expiry in the map; leases only in
+ * the map (a lost file) are adopted when their address is free; leases
+ * only in the pool are written to the map.  The map is read MAP_BATCH
+ * entries per system call; the writes are left to f, running when this
+ * returns (map_fill_finish() waits for them). */
+static void reconcile_map(struct daemon *d, struct map_fill *f)
+{
+	uint64_t now = now_boot();
+	size_t bound = 0;
+	struct lease *l;
+
+	map_scan(d, reconcile_entry, now);
+
+	memset(f, 0, sizeof(*f));
+	f->d = d;
+	for (unsigned int i = 0; i < d->srv.n_subnets; i++)
+		bound += d->srv.subnets[i].pool ? d->srv.subnets[i].pool->n_bound : 0;
+	f->keys = malloc(bound * sizeof(*f->keys) + 1);
+	f->vals = malloc(bound * sizeof(*f->vals) + 1);
 	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
 		struct server_subnet *sn = &d->srv.subnets[i];
+		uint32_t it = 0;
 
 		if (!sn->pool)
 			continue;
-		HASH_ITER(hh_addr, sn->pool->by_addr, l, tmp) {
+		while ((l = pool_each(sn->pool, &it))) {
 			if (l->state != LEASE_BOUND)
 				continue;
 			if (!server_iface_find(&d->srv, l->ifindex))
 				l->ifindex = iface_of_subnet(d, sn);
-			map_put(d, l);
+			if (!f->keys || !f->vals) {
+				map_put(d, l); /* out of memory: the slow way */
+			} else if (map_value_of(d, l, &f->vals[f->n])) {
+				f->keys[f->n++] = l->key;
+			}
 		}
 	}
+	f->started = f->n && !pthread_create(&f->thread, NULL, map_fill_run, f);
+	if (!f->started)
+		(void)map_fill_run(f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -520,20 +737,42 @@ static void send_pending(struct daemon *d)
 		}
 		d->store_dirty = false;
 	}
-	for (unsigned int i = 0; i < d->n_pending; i++) {
-		struct pending_reply *p = &d->pending[i];
-		struct sockaddr_ll sll;
+	/* The whole batch in one sendmmsg().  It stops at a reply that
+	 * fails: the next call starts there and reports its error, and that
+	 * reply is skipped. */
+	for (unsigned int i = 0; i < d->n_pending;) {
+		static struct sockaddr_ll sll[BATCH_REPLIES];
+		static struct mmsghdr msg[BATCH_REPLIES];
+		static struct iovec iov[BATCH_REPLIES];
+		unsigned int n = d->n_pending - i;
+		int sent;
 
-		memset(&sll, 0, sizeof(sll));
-		sll.sll_family = AF_PACKET;
-		sll.sll_ifindex = (int)p->ifindex;
-		sll.sll_protocol = htons(ETH_P_IP);
-		sll.sll_halen = 6;
-		memcpy(sll.sll_addr, p->frame, 6);
-		if (sendto(d->pkt_fd, p->frame, p->len, 0, (struct sockaddr *)&sll, sizeof(sll)) <
-			    0 &&
-		    log_ratelimit_ok(&d->rl_send, now_boot()))
-			pr_warn("cannot send reply on ifindex %u: %s", p->ifindex, strerror(errno));
+		for (unsigned int j = 0; j < n; j++) {
+			const struct pending_reply *p = &d->pending[i + j];
+
+			memset(&sll[j], 0, sizeof(sll[j]));
+			sll[j].sll_family = AF_PACKET;
+			sll[j].sll_ifindex = (int)p->ifindex;
+			sll[j].sll_protocol = htons(ETH_P_IP);
+			sll[j].sll_halen = 6;
+			memcpy(sll[j].sll_addr, p->frame, 6);
+			iov[j] = (struct iovec){.iov_base = (void *)p->frame, .iov_len = p->len};
+			memset(&msg[j], 0, sizeof(msg[j]));
+			msg[j].msg_hdr.msg_name = &sll[j];
+			msg[j].msg_hdr.msg_namelen = sizeof(sll[j]);
+			msg[j].msg_hdr.msg_iov = &iov[j];
+			msg[j].msg_hdr.msg_iovlen = 1;
+		}
+		sent = sendmmsg(d->pkt_fd, msg, n, 0);
+		if (sent < 0 && errno == EINTR)
+			continue;
+		if (sent <= 0) {
+			if (log_ratelimit_ok(&d->rl_send, now_boot()))
+				pr_warn("cannot send reply on ifindex %u: %s",
+					d->pending[i].ifindex, strerror(errno));
+			sent = 1;
+		}
+		i += (unsigned int)sent;
 	}
 	d->n_pending = 0;
 }
@@ -609,8 +848,13 @@ static void handle_renew(struct daemon *d, const struct xdhcp_renew_event *ev)
 	d->renew_events++;
 	d->srv.stats.renewals_fast++;
 	if (!l || l->addr != ev->addr) {
-		/* Renewed in XDP but unknown here: the map is ahead of us. */
-		if (!p || pool_restore(p, &ev->key, ev->addr, ev->expires_ns, ev->lease_time, &l))
+		struct xdhcp_lease v;
+
+		/* Renewed in XDP but unknown here: the map is ahead of us,
+		 * unless the entry is gone from it too (an operator's lease
+		 * del after the renewal): then the record is history. */
+		if (!p || loader_lease_get(&d->ld, &ev->key, &v) || v.addr != ev->addr ||
+		    pool_restore(p, &ev->key, ev->addr, ev->expires_ns, ev->lease_time, &l))
 			return;
 		l->ifindex = ev->hdr.ifindex;
 		store_put(d, l, STORE_GRANT);
@@ -647,6 +891,7 @@ static void on_tick(struct daemon *d)
 {
 	/* Renewal records arrive without a wakeup (see emit_renew). */
 	(void)ring_buffer__consume(d->rb);
+	resync_lost_renewals(d);
 	uint64_t now = now_boot();
 	size_t live = 0;
 
@@ -708,6 +953,10 @@ static int run_loop(struct daemon *d)
 			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
 				metrics_dispatch(d->metrics);
 			} else if (d->control && fd == control_fd(d->control)) {
+				/* Renewals answered before the command are
+				 * applied before it (a lease del must not be
+				 * undone by an older record). */
+				(void)ring_buffer__consume(d->rb);
 				control_dispatch(d->control);
 				send_pending(d);
 			} else if (d->events && fd == events_fd(d->events)) {
@@ -728,6 +977,7 @@ static int run_loop(struct daemon *d)
 				if (si.ssi_signo == SIGHUP) {
 					char err[1024];
 
+					(void)ring_buffer__consume(d->rb); /* see above */
 					(void)daemon_reload(d, err, sizeof(err));
 					send_pending(d);
 					continue;
@@ -748,6 +998,9 @@ static int run_loop(struct daemon *d)
 static int resolve_config(struct xdhcp_config *cfg, const struct overlay *ov,
 			  struct iface_info *infos, char *err, size_t errlen)
 {
+	struct ifaddrs *ifa_list;
+	int r = 0;
+
 	/* Runtime changes made through the control socket come on top. */
 	if (overlay_apply_ifaces(ov, cfg, err, errlen))
 		return -EINVAL;
@@ -755,9 +1008,14 @@ static int resolve_config(struct xdhcp_config *cfg, const struct overlay *ov,
 		snprintf(err, errlen, "no --interface given (see --help)");
 		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
-		if (iface_lookup(cfg->ifnames[i], &infos[i], err, errlen))
-			return -EINVAL;
+	if (getifaddrs(&ifa_list))
+		ifa_list = NULL;
+	for (unsigned int i = 0; i < cfg->n_ifaces && !r; i++)
+		r = iface_lookup(cfg->ifnames[i], ifa_list, &infos[i], err, errlen);
+	if (ifa_list)
+		freeifaddrs(ifa_list);
+	if (r)
+		return -EINVAL;
 	/* Netmask of each subnet: given, else the prefix of one of its
 	 * interfaces that holds the range, else /24 around the range. */
 	for (unsigned int s = 0; s < cfg->n_subnets; s++) {
@@ -796,32 +1054,39 @@ static int resolve_config(struct xdhcp_config *cfg, const struct overlay *ov,
 }
 
 /* A stats/template slot for an interface: the one it had before a reload
- * (its counters carry on), else the lowest one free. */
-static uint32_t pick_slot(const struct server *old, const struct server *srv, unsigned int n,
-			  const char *name)
+ * (its counters carry on), else the lowest one free.  used[] marks the
+ * slots the old and the new interfaces hold; *next is where the search for
+ * a free one resumes (slots are only ever taken). */
+static uint32_t pick_slot(const struct server *old, const char *name, bool *used, uint32_t *next)
 {
 	for (unsigned int i = 0; old && i < old->n_ifaces; i++)
 		if (!strcmp(old->ifaces[i].name, name))
 			return old->ifaces[i].slot;
-	for (uint32_t slot = 1;; slot++) {
-		bool used = false;
-
-		for (unsigned int i = 0; i < n && !used; i++)
-			used = srv->ifaces[i].slot == slot;
-		for (unsigned int i = 0; old && i < old->n_ifaces && !used; i++)
-			used = old->ifaces[i].slot == slot;
-		if (!used)
-			return slot;
-	}
+	while (used[*next])
+		(*next)++;
+	used[*next] = true;
+	return (*next)++;
 }
 
 static int setup_interfaces(struct server *srv, const struct xdhcp_config *cfg,
 			    const struct iface_info *infos, const struct server *old)
 {
+	/* The lowest free slot is at most n_old + n: larger ones need no mark. */
+	unsigned int n_old = old ? old->n_ifaces : 0, n_used = n_old + cfg->n_ifaces + 1;
+	uint32_t next = 1;
+	bool *used;
+	int r = 0;
+
 	srv->ifaces = calloc(cfg->n_ifaces, sizeof(*srv->ifaces));
-	if (!srv->ifaces)
+	used = calloc(n_used, sizeof(*used));
+	if (!srv->ifaces || !used) {
+		free(used);
 		return -ENOMEM;
-	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
+	}
+	for (unsigned int i = 0; i < n_old; i++)
+		if (old->ifaces[i].slot < n_used)
+			used[old->ifaces[i].slot] = true;
+	for (unsigned int i = 0; i < cfg->n_ifaces && !r; i++) {
 		struct server_iface *s = &srv->ifaces[i];
 		struct server_subnet *sn = &srv->subnets[cfg->iface_subnet[i]];
 
@@ -829,13 +1094,14 @@ static int setup_interfaces(struct server *srv, const struct xdhcp_config *cfg,
 		snprintf(s->name, sizeof(s->name), "%s", cfg->ifnames[i]);
 		memcpy(s->mac, infos[i].mac, 6);
 		s->server_id = sn->cfg->server_id ? sn->cfg->server_id : infos[i].addr;
-		s->slot = pick_slot(old, srv, i, s->name);
+		s->slot = pick_slot(old, s->name, used, &next);
 		s->subnet = sn;
 		srv->n_ifaces = i + 1;
 		if (sn->pool && pool_exclude(sn->pool, s->server_id))
-			return -ENOMEM;
+			r = -ENOMEM;
 	}
-	return 0;
+	free(used);
+	return r;
 }
 
 static int publish_interfaces(struct daemon *d)
@@ -896,11 +1162,14 @@ static int setup_loop(struct daemon *d)
 		return -errno;
 	if (timerfd_settime(d->timerfd, 0, &its, NULL))
 		return -errno;
-	d->rb = ring_buffer__new(d->ld.events_fd, on_ring_event, d, NULL);
+	/* Both rings, drained by every consume in the order added: renewal
+	 * records first.  A renewal answered in XDP before a punt of the
+	 * same client (say a RELEASE) is committed to its ring before that
+	 * punt is even received, so it is handled first, as it happened. */
+	d->rb = ring_buffer__new(d->ld.renews_fd, on_ring_event, d, NULL);
 	if (!d->rb)
 		return -errno;
-	/* Renewal records: same callback, drained with every consume. */
-	if (ring_buffer__add(d->rb, d->ld.renews_fd, on_ring_event, d))
+	if (ring_buffer__add(d->rb, d->ld.events_fd, on_ring_event, d))
 		return -errno;
 	if (add_epoll(d->epfd, d->sigfd) || add_epoll(d->epfd, d->timerfd) ||
 	    add_epoll(d->epfd, ring_buffer__epoll_fd(d->rb)))
@@ -1002,11 +1271,12 @@ static unsigned int migrate_leases(struct server *old, struct server *ns)
 
 	for (unsigned int i = 0; i < old->n_subnets; i++) {
 		struct pool *op = old->subnets[i].pool;
-		struct lease *l, *tmp, *nl;
+		struct lease *l, *nl;
+		uint32_t it = 0;
 
 		if (!op)
 			continue;
-		HASH_ITER(hh_addr, op->by_addr, l, tmp) {
+		while ((l = pool_each(op, &it))) {
 			struct server_subnet *sn = server_subnet_of(ns, l->addr);
 			struct xdhcp_lease_key key = l->key;
 
@@ -1046,12 +1316,14 @@ static unsigned int migrate_leases(struct server *old, struct server *ns)
 static void rewrite_lease_map(struct daemon *d)
 {
 	struct xdhcp_lease_key key, next, *prev = NULL;
-	struct lease *l, *tmp;
+	struct lease *l;
 
 	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
+		uint32_t it = 0;
+
 		if (!d->srv.subnets[i].pool)
 			continue;
-		HASH_ITER(hh_addr, d->srv.subnets[i].pool->by_addr, l, tmp) {
+		while ((l = pool_each(d->srv.subnets[i].pool, &it))) {
 			if (l->state == LEASE_BOUND)
 				map_put(d, l);
 		}
@@ -1262,10 +1534,32 @@ static int drop_privileges(struct daemon *d)
 	return 0;
 }
 
+/* loader_open() as a thread of its own (see daemon_start). */
+struct loader_job {
+	struct daemon *d;
+	int r;
+	char err[1024];
+};
+
+static void *open_loader(void *arg)
+{
+	struct loader_job *job = arg;
+	struct daemon *d = job->d;
+
+	job->r = loader_open(&d->ld, &d->cfg, d->ifindexes, (const char(*)[16])d->ifnames,
+			     d->cfg.n_ifaces, job->err, sizeof(job->err));
+	return NULL;
+}
+
 /* Everything before the loop; returns an exit status (0: run the loop). */
 static int daemon_start(struct daemon *d)
 {
+	struct loader_job ljob;
+	struct restore_ctx rctx;
+	struct map_fill fill;
 	char err[1024];
+	bool lthread;
+	pthread_t lth;
 	int r;
 
 	d->lock_fds = malloc(CFG_MAX_IFACES * sizeof(*d->lock_fds));
@@ -1317,7 +1611,15 @@ static int daemon_start(struct daemon *d)
 			strerror(-r));
 		return 1;
 	}
-	r = d->store_be->load(d->store, restore_record, d);
+	/* The BPF object loads (the verifier runs) on another CPU while
+	 * the lease file is read: neither touches what the other does. */
+	ljob.d = d;
+	ljob.r = -EAGAIN;
+	lthread = !pthread_create(&lth, NULL, open_loader, &ljob);
+	rctx = (struct restore_ctx){.d = d, .offset_ns = realtime_offset_ns()};
+	r = d->store_be->load(d->store, restore_record, &rctx);
+	if (lthread)
+		(void)pthread_join(lth, NULL);
 	if (r < 0) {
 		fprintf(stderr, "xdhcpd: cannot read lease file '%s': %s\n", d->cfg.lease_file,
 			strerror(-r));
@@ -1327,10 +1629,11 @@ static int daemon_start(struct daemon *d)
 		if (d->srv.subnets[i].pool)
 			pool_sweep(d->srv.subnets[i].pool, now_boot(), NULL, NULL, NULL);
 
-	r = loader_open(&d->ld, &d->cfg, d->ifindexes, (const char(*)[16])d->ifnames,
-			d->cfg.n_ifaces, err, sizeof(err));
+	if (!lthread)
+		(void)open_loader(&ljob);
+	r = ljob.r;
 	if (r) {
-		fprintf(stderr, "xdhcpd: %s\n", err);
+		fprintf(stderr, "xdhcpd: %s\n", ljob.err);
 		return r == -EPERM || r == -EBUSY || r == -ENOSYS || r == -EINVAL ? EXIT_USAGE : 1;
 	}
 	r = publish_interfaces(d);
@@ -1339,8 +1642,13 @@ static int daemon_start(struct daemon *d)
 			strerror(-r));
 		return 1;
 	}
-	reconcile_map(d);
-	if (compact_store(d))
+	/* The map is filled on another CPU while the file is compacted. */
+	reconcile_map(d, &fill);
+	/* Records lost before now are covered by the scan just made. */
+	d->event_drops_seen = event_drops(d);
+	r = compact_store_at_start(d);
+	map_fill_finish(&fill);
+	if (r)
 		return 1;
 	r = setup_loop(d);
 	if (!r)
@@ -1373,7 +1681,7 @@ int main(int argc, char **argv)
 		die_usage(err);
 	log_set_level(LOG_LVL_INFO + d.cfg.verbose);
 	libbpf_set_print(libbpf_log);
-	d.rl_store = d.rl_send = d.rl_bad_event = d.rl_probe =
+	d.rl_store = d.rl_send = d.rl_bad_event = d.rl_probe = d.rl_resync =
 		(struct log_ratelimit){.burst = 5, .interval_s = 10};
 	d.sigfd = d.timerfd = d.pkt_fd = d.epfd = -1;
 	d.argc = argc;

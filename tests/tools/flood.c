@@ -4,7 +4,10 @@
  * an interface of the current network namespace, for at most --seconds and
  * --count frames: DISCOVERs from random MACs (--mode discover), or
  * REQUESTs and DECLINEs for addresses in a range that the sender does not
- * hold (--mode decline).  Prints how many frames went out.
+ * hold (--mode decline), or RENEWING REQUESTs of one client that holds a
+ * lease (--mode renew --mac MAC --ciaddr IP --server-id IP --server-mac
+ * MAC: unicast to the server, as a client at T1 sends them).  Prints how
+ * many frames went out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,8 +34,24 @@ static double now_s(void)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: flood --if IF [--mode discover|decline] [--seconds S] [--count N]\n"
-		     "             [--range-start IP --range-size N] [--server-id IP]\n");
+	fprintf(out,
+		"Usage: flood --if IF [--mode discover|decline|renew] [--seconds S] [--count N]\n"
+		"             [--range-start IP --range-size N] [--server-id IP]\n"
+		"             [--mac MAC --ciaddr IP --server-mac MAC]\n");
+}
+
+/* "52:54:00:12:34:56" into mac; 0, or -1 when malformed. */
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -45,13 +64,19 @@ int main(int argc, char **argv)
 		{"range-start", required_argument, NULL, 'r'},
 		{"range-size", required_argument, NULL, 'n'},
 		{"server-id", required_argument, NULL, 'S'},
+		{"mac", required_argument, NULL, 'M'},
+		{"ciaddr", required_argument, NULL, 'C'},
+		{"server-mac", required_argument, NULL, 'D'},
+		{"rate", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *ifname = NULL, *mode = "discover";
-	double seconds = 5, t0;
+	double seconds = 5, rate = 0, t0;
 	unsigned long count = 1000000, sent = 0, range_size = 100;
-	uint32_t range_start = 0, server_id = 0;
+	uint32_t range_start = 0, server_id = 0, ciaddr = 0;
+	uint8_t mac[6] = {0}, server_mac[6] = {0};
+	bool have_mac = false, have_server_mac = false;
 	struct sockaddr_ll sll;
 	uint8_t frame[PKT_FRAME_MAX];
 	int c, fd;
@@ -85,6 +110,24 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'M':
+		case 'D':
+			if (parse_mac(optarg, c == 'M' ? mac : server_mac)) {
+				fprintf(stderr, "flood: --%s: bad MAC address '%s'\n",
+					c == 'M' ? "mac" : "server-mac", optarg);
+				return 2;
+			}
+			*(c == 'M' ? &have_mac : &have_server_mac) = true;
+			break;
+		case 'R':
+			rate = strtod(optarg, NULL);
+			break;
+		case 'C':
+			if (inet_pton(AF_INET, optarg, &ciaddr) != 1) {
+				fprintf(stderr, "flood: --ciaddr: bad address '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -93,9 +136,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!ifname || seconds <= 0 || seconds > 120 || !count || !range_size ||
-	    (strcmp(mode, "discover") && strcmp(mode, "decline")) ||
-	    (!strcmp(mode, "decline") && !range_start)) {
+	if (!ifname || seconds <= 0 || seconds > 120 || !count || !range_size || rate < 0 ||
+	    (strcmp(mode, "discover") && strcmp(mode, "decline") && strcmp(mode, "renew")) ||
+	    (!strcmp(mode, "decline") && !range_start) ||
+	    (!strcmp(mode, "renew") && (!have_mac || !ciaddr || !server_id || !have_server_mac))) {
 		usage(stderr);
 		return 2;
 	}
@@ -126,7 +170,14 @@ int main(int argc, char **argv)
 		r.chaddr[0] = 0x02;
 		for (int i = 1; i < 6; i++)
 			r.chaddr[i] = (uint8_t)rand(); /* NOLINT(cert-msc30-c,cert-msc50-cpp) */
-		if (!strcmp(mode, "discover")) {
+		if (!strcmp(mode, "renew")) {
+			/* RFC 2131 table 5, RENEWING: ciaddr, no 50 or 54. */
+			r.msg_type = DHCPREQUEST;
+			memcpy(r.chaddr, mac, 6);
+			r.ciaddr = ciaddr;
+			r.dst_ip = server_id;
+			memcpy(r.dst_mac, server_mac, 6);
+		} else if (!strcmp(mode, "discover")) {
 			r.msg_type = DHCPDISCOVER;
 			r.broadcast = true;
 		} else {
@@ -147,6 +198,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		sent++;
+		/* Paced (--rate): frames a receiving veth's ring would drop
+		 * do not count as sent. */
+		if (rate > 0 && sent % 64 == 0) {
+			double ahead = (double)sent / rate - (now_s() - t0);
+
+			if (ahead > 0)
+				usleep((useconds_t)(ahead * 1e6));
+		}
 	}
 	printf("flood: %lu %s frames in %.2f s\n", sent, mode, now_s() - t0);
 	close(fd);

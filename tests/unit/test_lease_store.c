@@ -447,6 +447,33 @@ static void test_damaged_byte_refused(void **state)
 		      checked, benign);
 }
 
+/* The CRC field is zlib's crc32() of the text before " crc=", whatever the
+ * length of that text (every remainder modulo the 8 bytes the reader and
+ * writer take at a time). */
+static void test_crc_is_zlibs(void **state)
+{
+	(void)state;
+	for (unsigned int len = 0; len < 64; len++) {
+		char host[64], line[LINE_CAP], expect[16];
+		struct store_record r;
+		const char *crcp;
+		uLong crc;
+		int n;
+
+		memset(host, (int)('a' + len % 26), len);
+		host[len] = '\0';
+		r = rec(all_ops[len % 5], all_keys(len % N_KEYS), "198.18.0.1", 1795262400 + len,
+			len, host);
+		n = store_format_line(&r, line, sizeof(line));
+		assert_true(n > 0);
+		crcp = strstr(line, " crc=");
+		assert_non_null(crcp);
+		crc = crc32(0L, (const Bytef *)line, (uInt)(crcp - line));
+		snprintf(expect, sizeof(expect), " crc=%08lx", crc);
+		assert_string_equal(crcp, expect);
+	}
+}
+
 /* A line whose CRC is right but whose fields are not is still refused. */
 static void test_valid_crc_bad_fields(void **state)
 {
@@ -892,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_hostname_looking_like_crc),
 		cmocka_unit_test(test_every_engine_key_reads_back),
 		cmocka_unit_test(test_damaged_byte_refused),
+		cmocka_unit_test(test_crc_is_zlibs),
 		cmocka_unit_test(test_valid_crc_bad_fields),
 		cmocka_unit_test(test_append_sync_load_in_order),
 		cmocka_unit_test(test_torn_and_corrupt_lines_skipped),
