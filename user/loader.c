@@ -113,6 +113,7 @@ static int xdp_query(uint32_t ifindex, uint32_t *ret_prog_id, uint32_t *ret_mode
 	char *buf = NULL;
 	ssize_t n;
 	int fd, r = -EIO, len;
+	char peek;
 
 	*ret_prog_id = 0;
 	if (ret_mode)
@@ -132,7 +133,7 @@ static int xdp_query(uint32_t ifindex, uint32_t *ret_prog_id, uint32_t *ret_mode
 		goto out;
 	}
 	/* The reply's size depends on the device (VF details can be long). */
-	n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	n = recv(fd, &peek, sizeof(peek), MSG_PEEK | MSG_TRUNC); /* the whole length */
 	if (n < 0) {
 		r = -errno;
 		goto out;

@@ -834,19 +834,19 @@ static void test_checksum_shapes(void **state)
 							      &(uint32_t){TMPL}, sizeof(uint32_t),
 							      &t, sizeof(t), BPF_ANY),
 					 0);
-			for (size_t cid = 0; cid <= sizeof(id); cid++) {
+			for (size_t id_len = 0; id_len <= sizeof(id); id_len++) {
 				struct pkt_req r = renewing();
 
-				if (cid) {
+				if (id_len) {
 					r.client_id = id;
-					r.client_id_len = cid;
-					k = key_cid(id, cid);
+					r.client_id_len = id_len;
+					k = key_cid(id, id_len);
 				} else {
 					k = key_hw(cl_mac);
 				}
 				seed_lease(fx, &k, LEASE_IP, 600);
 				run(fx, in, build(in, &r));
-				check_ack(fx, &r, LEASE_IP, src_mac, cid ? id : NULL, cid);
+				check_ack(fx, &r, LEASE_IP, src_mac, id_len ? id : NULL, id_len);
 				replies++;
 			}
 		}

@@ -203,8 +203,13 @@ int main(int argc, char **argv)
 		if (rate > 0 && sent % 64 == 0) {
 			double ahead = (double)sent / rate - (now_s() - t0);
 
-			if (ahead > 0)
-				usleep((useconds_t)(ahead * 1e6));
+			if (ahead > 0) {
+				struct timespec ts = {
+					.tv_sec = (time_t)ahead,
+					.tv_nsec = (long)((ahead - (double)(time_t)ahead) * 1e9)};
+
+				nanosleep(&ts, NULL);
+			}
 		}
 	}
 	printf("flood: %lu %s frames in %.2f s\n", sent, mode, now_s() - t0);

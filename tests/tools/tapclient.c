@@ -275,7 +275,7 @@ static void tap_wait_up(const char *name)
 		}
 		if (!strncmp(state, "up", 2))
 			return;
-		usleep(10000);
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 	}
 	/* Not fatal: the retransmissions cover a slow linkwatch. */
 }
