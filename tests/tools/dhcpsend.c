@@ -22,7 +22,6 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +36,7 @@
 #include "dhcp_wire.h"
 
 #include "dhcp_msg.h"
+#include "cli.h"
 #include "pkt.h"
 
 #define PROG	   "dhcpsend"
@@ -183,64 +183,6 @@ static void usage(FILE *out)
 		"undecodable reply, 2 bad usage.\n");
 }
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	exit(2);
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex bytes, optionally separated by ':' or '-'.  Returns the byte count
- * or -EINVAL. */
-static int parse_hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*s) {
-		int hi, lo;
-
-		if (n && (*s == ':' || *s == '-'))
-			s++;
-		hi = hex_digit(s[0]);
-		lo = hi < 0 ? -1 : hex_digit(s[1]);
-		if (hi < 0 || lo < 0 || n == cap)
-			return -EINVAL;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	return n ? (int)n : -EINVAL;
-}
-
 static unsigned long parse_num(const char *name, const char *s, int base, unsigned long min,
 			       unsigned long max)
 {
@@ -250,7 +192,7 @@ static unsigned long parse_num(const char *name, const char *s, int base, unsign
 	errno = 0;
 	v = strtoul(s, &end, base);
 	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		die_usage("%s: '%s' is not a number from %lu to %lu", name, s, min, max);
+		cli_die_usage("%s: '%s' is not a number from %lu to %lu", name, s, min, max);
 	return v;
 }
 
@@ -259,14 +201,14 @@ static uint32_t parse_ip(const char *name, const char *s)
 	struct in_addr a;
 
 	if (inet_pton(AF_INET, s, &a) != 1)
-		die_usage("%s: '%s' is not an IPv4 address", name, s);
+		cli_die_usage("%s: '%s' is not an IPv4 address", name, s);
 	return a.s_addr;
 }
 
 static void parse_mac(const char *name, const char *s, uint8_t mac[6])
 {
-	if (parse_hex(s, mac, 6) != 6)
-		die_usage("%s: '%s' is not a MAC address", name, s);
+	if (cli_parse_mac(s, mac))
+		cli_die_usage("%s: '%s' is not a MAC address", name, s);
 }
 
 /* A comma-separated list of option codes 1..254.  Returns the count. */
@@ -276,15 +218,15 @@ static size_t parse_codes(const char *name, const char *s, uint8_t *out, size_t 
 	size_t n = 0;
 
 	if (strlen(s) >= sizeof(buf))
-		die_usage("%s: list too long", name);
+		cli_die_usage("%s: list too long", name);
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (n == cap)
-			die_usage("%s: more than %zu codes", name, cap);
+			cli_die_usage("%s: more than %zu codes", name, cap);
 		out[n++] = (uint8_t)parse_num(name, tok, 10, 1, 254);
 	}
 	if (!n)
-		die_usage("%s: empty list", name);
+		cli_die_usage("%s: empty list", name);
 	return n;
 }
 
@@ -303,7 +245,7 @@ static uint8_t parse_type(const char *s)
 			return types[i].type;
 	if (s[0] >= '0' && s[0] <= '9')
 		return (uint8_t)parse_num("--type", s, 10, 1, 255);
-	die_usage("--type: unknown message type '%s'", s);
+	cli_die_usage("--type: unknown message type '%s'", s);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -322,7 +264,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case OPT_IF:
 			if (!*optarg || strlen(optarg) >= IFNAMSIZ)
-				die_usage("--if: bad interface name '%s'", optarg);
+				cli_die_usage("--if: bad interface name '%s'", optarg);
 			o->ifname = optarg;
 			break;
 		case OPT_TYPE:
@@ -349,10 +291,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->server_id = parse_ip("--server-id", optarg);
 			break;
 		case OPT_CLIENT_ID:
-			len = parse_hex(optarg, o->client_id, sizeof(o->client_id));
+			len = cli_parse_hex(optarg, o->client_id, sizeof(o->client_id));
 			/* RFC 2132 section 9.14: type byte plus at least one byte. */
 			if (len < 2)
-				die_usage("--client-id: '%s' is not 2 to 255 hex bytes", optarg);
+				cli_die_usage("--client-id: '%s' is not 2 to 255 hex bytes",
+					      optarg);
 			o->client_id_len = (size_t)len;
 			break;
 		case OPT_BROADCAST:
@@ -366,14 +309,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->have_max_size = true;
 			break;
 		case OPT_RELAY_INFO:
-			len = parse_hex(optarg, o->relay_info, sizeof(o->relay_info));
+			len = cli_parse_hex(optarg, o->relay_info, sizeof(o->relay_info));
 			if (len < 1)
-				die_usage("--relay-info: '%s' is not 1 to 255 hex bytes", optarg);
+				cli_die_usage("--relay-info: '%s' is not 1 to 255 hex bytes",
+					      optarg);
 			o->relay_info_len = (size_t)len;
 			break;
 		case OPT_HOSTNAME:
 			if (!*optarg || strlen(optarg) > 255)
-				die_usage("--hostname: must be 1 to 255 bytes");
+				cli_die_usage("--hostname: must be 1 to 255 bytes");
 			o->hostname = optarg;
 			break;
 		case OPT_IP_SRC:
@@ -422,16 +366,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
+		cli_die_usage("unexpected argument '%s'", argv[optind]);
 	if (!o->ifname)
-		die_usage("--if is required");
+		cli_die_usage("--if is required");
 	if (!o->msg_type)
-		die_usage("--type is required");
+		cli_die_usage("--type is required");
 	if (!o->have_mac)
-		die_usage("--mac is required");
+		cli_die_usage("--mac is required");
 	o->ifindex = if_nametoindex(o->ifname);
 	if (!o->ifindex)
-		die("no interface '%s' in this network namespace: %s", o->ifname, strerror(errno));
+		cli_die("no interface '%s' in this network namespace: %s", o->ifname,
+			strerror(errno));
 }
 
 static uint64_t now_ms(void)
@@ -503,7 +448,7 @@ static size_t build_request(const struct options *o, uint8_t *frame, size_t cap)
 	r.extra_opts_len = extra_len;
 	len = pkt_dhcp_msg(msg, sizeof(msg), &r);
 	if (len < 0)
-		die("cannot build the DHCP message: %s", strerror(-len));
+		cli_die("cannot build the DHCP message: %s", strerror(-len));
 
 	/* The frame is built here rather than by pkt_request() so that an
 	 * explicit --ip-src 0.0.0.0 is honoured with ciaddr set. */
@@ -518,7 +463,7 @@ static size_t build_request(const struct options *o, uint8_t *frame, size_t cap)
 	f.dst_port = DHCP_SERVER_PORT;
 	len = dhcp_frame_build(frame, cap, &f, msg, (size_t)len);
 	if (len < 0)
-		die("cannot build the frame: %s", strerror(-len));
+		cli_die("cannot build the frame: %s", strerror(-len));
 	return (size_t)len;
 }
 
@@ -786,13 +731,13 @@ static int open_socket(const struct options *o)
 	/* Protocol 0 until bound: nothing is queued from other interfaces. */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		die("cannot open an AF_PACKET socket: %s", strerror(errno));
+		cli_die("cannot open an AF_PACKET socket: %s", strerror(errno));
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_IP);
 	sll.sll_ifindex = (int)o->ifindex;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
-		die("cannot bind to '%s': %s", o->ifname, strerror(errno));
+		cli_die("cannot bind to '%s': %s", o->ifname, strerror(errno));
 	return fd;
 }
 
@@ -806,6 +751,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 	int fd;
 
+	cli_init(PROG);
 	parse_args(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!o.have_xid)
@@ -816,9 +762,9 @@ int main(int argc, char **argv)
 	fd = open_socket(&o);
 	n = send(fd, tx, len, 0);
 	if (n < 0)
-		die("send on '%s': %s", o.ifname, strerror(errno));
+		cli_die("send on '%s': %s", o.ifname, strerror(errno));
 	if ((size_t)n != len)
-		die("send on '%s': %zd of %zu bytes", o.ifname, n, len);
+		cli_die("send on '%s': %zd of %zu bytes", o.ifname, n, len);
 	printf("sent type=%s xid=0x%08x len=%zu\n", dhcp_msg_type_name(o.msg_type), o.xid, len);
 
 	deadline = now_ms() + o.timeout_ms;
@@ -830,7 +776,7 @@ int main(int argc, char **argv)
 
 		pr = poll(&pfd, 1, (int)(deadline - t));
 		if (pr < 0 && errno != EINTR)
-			die("poll: %s", strerror(errno));
+			cli_die("poll: %s", strerror(errno));
 		if (pr <= 0)
 			continue;
 		n = recvfrom(fd, rx, sizeof(rx), MSG_TRUNC | MSG_DONTWAIT, (struct sockaddr *)&from,
@@ -838,7 +784,7 @@ int main(int argc, char **argv)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
-			die("recv on '%s': %s", o.ifname, strerror(errno));
+			cli_die("recv on '%s': %s", o.ifname, strerror(errno));
 		}
 		/* Our own transmissions, and frames too long for rx. */
 		if (from.sll_pkttype == PACKET_OUTGOING || (size_t)n > sizeof(rx))

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "pkt.h"
 
 static double now_s(void)
@@ -38,20 +39,6 @@ static void usage(FILE *out)
 		"Usage: flood --if IF [--mode discover|decline|renew] [--seconds S] [--count N]\n"
 		"             [--range-start IP --range-size N] [--server-id IP]\n"
 		"             [--mac MAC --ciaddr IP --server-mac MAC]\n");
-}
-
-/* "52:54:00:12:34:56" into mac; 0, or -1 when malformed. */
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -112,7 +99,7 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 		case 'D':
-			if (parse_mac(optarg, c == 'M' ? mac : server_mac)) {
+			if (cli_parse_mac(optarg, c == 'M' ? mac : server_mac)) {
 				fprintf(stderr, "flood: --%s: bad MAC address '%s'\n",
 					c == 'M' ? "mac" : "server-mac", optarg);
 				return 2;

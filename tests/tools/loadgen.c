@@ -51,6 +51,7 @@
 #include "dhcp_wire.h"
 
 #include "dhcp_msg.h"
+#include "cli.h"
 #include "pkt.h"
 
 #define PROG		"loadgen"
@@ -116,32 +117,6 @@ static struct {
 	uint64_t start_ns, next_ns;
 } probe;
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	exit(2);
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -185,7 +160,7 @@ static void log_line(const char *fmt, ...)
 		return;
 	line[n++] = '\n';
 	if (write(log_fd, line, (size_t)n) != n)
-		die("cannot write to '%s': %s", opt.log, strerror(errno));
+		cli_die("cannot write to '%s': %s", opt.log, strerror(errno));
 }
 
 static const char *now_real(char *buf, size_t cap)
@@ -267,7 +242,7 @@ static void send_req(const uint8_t mac[6], uint8_t type, uint32_t xid, uint32_t 
 	}
 	len = pkt_request(frame, sizeof(frame), &r);
 	if (len < 0)
-		die("cannot build a request: %s", strerror(-len));
+		cli_die("cannot build a request: %s", strerror(-len));
 	if (send(sock_fd, frame, (size_t)len, 0) != len)
 		stats.sent_fail++;
 }
@@ -472,7 +447,7 @@ static void drain(uint64_t now)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			die("recv on '%s': %s", opt.ifname, strerror(errno));
+			cli_die("recv on '%s': %s", opt.ifname, strerror(errno));
 		}
 		if (from.sll_pkttype == PACKET_OUTGOING || (size_t)n > sizeof(rx))
 			continue;
@@ -483,38 +458,6 @@ static void drain(uint64_t now)
 /* ------------------------------------------------------------------ */
 /* Set-up */
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex bytes, optionally separated by ':' or '-'.  Returns the byte count
- * or -EINVAL. */
-static int parse_hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*s) {
-		int hi, lo;
-
-		if (n && (*s == ':' || *s == '-'))
-			s++;
-		hi = hex_digit(s[0]);
-		lo = hi < 0 ? -1 : hex_digit(s[1]);
-		if (hi < 0 || lo < 0 || n == cap)
-			return -EINVAL;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	return n ? (int)n : -EINVAL;
-}
-
 static unsigned int parse_uint(const char *name, const char *s, unsigned int min, unsigned int max)
 {
 	unsigned long v;
@@ -523,7 +466,7 @@ static unsigned int parse_uint(const char *name, const char *s, unsigned int min
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		die_usage("%s: '%s' is not a number from %u to %u", name, s, min, max);
+		cli_die_usage("%s: '%s' is not a number from %u to %u", name, s, min, max);
 	return (unsigned int)v;
 }
 
@@ -590,10 +533,10 @@ static void parse_args(int argc, char **argv)
 			opt.clients = parse_uint("--clients", optarg, 1, MAX_CLIENTS);
 			break;
 		case 'p':
-			if (parse_hex(optarg, opt.prefix, sizeof(opt.prefix)) != 4 ||
+			if (cli_parse_hex(optarg, opt.prefix, sizeof(opt.prefix)) != 4 ||
 			    (opt.prefix[0] & 1))
-				die_usage("--mac-prefix: '%s' is not 4 bytes of a unicast MAC",
-					  optarg);
+				cli_die_usage("--mac-prefix: '%s' is not 4 bytes of a unicast MAC",
+					      optarg);
 			break;
 		case 'd':
 			opt.duration_s = parse_uint("--duration", optarg, 1, 3600);
@@ -609,7 +552,8 @@ static void parse_args(int argc, char **argv)
 			const char *comma = strchr(optarg, ',');
 
 			if (!comma || (size_t)(comma - optarg) >= sizeof(min))
-				die_usage("--renew-ms: '%s' is not MIN,MAX milliseconds", optarg);
+				cli_die_usage("--renew-ms: '%s' is not MIN,MAX milliseconds",
+					      optarg);
 			snprintf(min, sizeof(min), "%.*s", (int)(comma - optarg), optarg);
 			opt.renew_min_ms = parse_uint("--renew-ms", min, 1, 3600000);
 			opt.renew_max_ms =
@@ -632,14 +576,15 @@ static void parse_args(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
+		cli_die_usage("unexpected argument '%s'", argv[optind]);
 	if (!opt.ifname || !opt.log)
-		die_usage("--if and --log are required");
+		cli_die_usage("--if and --log are required");
 	if (opt.release_pct + opt.reboot_pct > 100)
-		die_usage("--release-pct and --reboot-pct add up to more than 100");
+		cli_die_usage("--release-pct and --reboot-pct add up to more than 100");
 	opt.ifindex = if_nametoindex(opt.ifname);
 	if (!opt.ifindex)
-		die("no interface '%s' in this network namespace: %s", opt.ifname, strerror(errno));
+		cli_die("no interface '%s' in this network namespace: %s", opt.ifname,
+			strerror(errno));
 }
 
 static int open_socket(void)
@@ -649,14 +594,14 @@ static int open_socket(void)
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		die("cannot open an AF_PACKET socket: %s", strerror(errno));
+		cli_die("cannot open an AF_PACKET socket: %s", strerror(errno));
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_IP);
 	sll.sll_ifindex = (int)opt.ifindex;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
-		die("cannot bind to '%s': %s", opt.ifname, strerror(errno));
+		cli_die("cannot bind to '%s': %s", opt.ifname, strerror(errno));
 	return fd;
 }
 
@@ -695,23 +640,24 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int sfd;
 
+	cli_init(PROG);
 	parse_args(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cl = calloc(opt.clients, sizeof(*cl));
 	if (!cl)
-		die("out of memory");
+		cli_die("out of memory");
 	log_fd = open(opt.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
 	if (log_fd < 0)
-		die("cannot open '%s': %s", opt.log, strerror(errno));
+		cli_die("cannot open '%s': %s", opt.log, strerror(errno));
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
-		die("sigprocmask: %s", strerror(errno));
+		cli_die("sigprocmask: %s", strerror(errno));
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0)
-		die("signalfd: %s", strerror(errno));
+		cli_die("signalfd: %s", strerror(errno));
 	sock_fd = open_socket();
 
 	now = mono_ns();
@@ -764,7 +710,7 @@ int main(int argc, char **argv)
 		now = mono_ns();
 		timeout_ms = wake <= now ? 0 : (int)((wake - now + NS_PER_MS - 1) / NS_PER_MS);
 		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
-			die("poll: %s", strerror(errno));
+			cli_die("poll: %s", strerror(errno));
 		now = mono_ns();
 		if (pfd[0].revents & POLLIN)
 			drain(now);

@@ -26,7 +26,6 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +39,7 @@
 #include "dhcp_wire.h"
 
 #include "dhcp_msg.h"
+#include "cli.h"
 #include "pkt.h"
 
 #define PROG	    "tapclient"
@@ -102,64 +102,6 @@ static void usage(FILE *out)
 		"Exit status: 0 success, 1 failure (one line on stderr), 2 bad usage.\n");
 }
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	exit(2);
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex bytes, optionally separated by ':' or '-'.  Returns the byte count
- * or -EINVAL. */
-static int parse_hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*s) {
-		int hi, lo;
-
-		if (n && (*s == ':' || *s == '-'))
-			s++;
-		hi = hex_digit(s[0]);
-		lo = hi < 0 ? -1 : hex_digit(s[1]);
-		if (hi < 0 || lo < 0 || n == cap)
-			return -EINVAL;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	return n ? (int)n : -EINVAL;
-}
-
 static unsigned int parse_uint(const char *name, const char *s, unsigned int max)
 {
 	unsigned long v;
@@ -168,7 +110,7 @@ static unsigned int parse_uint(const char *name, const char *s, unsigned int max
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-' || v > max)
-		die_usage("%s: '%s' is not a number from 0 to %u", name, s, max);
+		cli_die_usage("%s: '%s' is not a number from 0 to %u", name, s, max);
 	return (unsigned int)v;
 }
 
@@ -181,12 +123,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 't':
 			if (!*optarg || strlen(optarg) >= IFNAMSIZ)
-				die_usage("--tap: bad interface name '%s'", optarg);
+				cli_die_usage("--tap: bad interface name '%s'", optarg);
 			o->tap = optarg;
 			break;
 		case 'm':
-			if (parse_hex(optarg, o->mac, sizeof(o->mac)) != 6 || (o->mac[0] & 1))
-				die_usage("--mac: '%s' is not a unicast MAC address", optarg);
+			if (cli_parse_hex(optarg, o->mac, sizeof(o->mac)) != 6 || (o->mac[0] & 1))
+				cli_die_usage("--mac: '%s' is not a unicast MAC address", optarg);
 			o->have_mac = true;
 			break;
 		case 'n':
@@ -195,14 +137,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'T':
 			o->timeout_ms = parse_uint("--timeout-ms", optarg, 600000);
 			if (!o->timeout_ms)
-				die_usage("--timeout-ms: must be positive");
+				cli_die_usage("--timeout-ms: must be positive");
 			break;
 		case 'c': {
-			int n = parse_hex(optarg, o->client_id, sizeof(o->client_id));
+			int n = cli_parse_hex(optarg, o->client_id, sizeof(o->client_id));
 
 			/* RFC 2132 section 9.14: type byte plus at least one byte. */
 			if (n < 2)
-				die_usage("--client-id: '%s' is not 2 to 255 hex bytes", optarg);
+				cli_die_usage("--client-id: '%s' is not 2 to 255 hex bytes",
+					      optarg);
 			o->client_id_len = (size_t)n;
 			break;
 		}
@@ -216,11 +159,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
+		cli_die_usage("unexpected argument '%s'", argv[optind]);
 	if (!o->tap)
-		die_usage("--tap is required");
+		cli_die_usage("--tap is required");
 	if (!o->have_mac)
-		die_usage("--mac is required");
+		cli_die_usage("--mac is required");
 }
 
 /*
@@ -237,15 +180,15 @@ static int tap_open(const char *name)
 	int fd;
 
 	if (!if_nametoindex(name))
-		die("no tap '%s' in this network namespace: %s", name, strerror(errno));
+		cli_die("no tap '%s' in this network namespace: %s", name, strerror(errno));
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		die("cannot open /dev/net/tun: %s", strerror(errno));
+		cli_die("cannot open /dev/net/tun: %s", strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		die("cannot attach to tap '%s': %s", name, strerror(errno));
+		cli_die("cannot attach to tap '%s': %s", name, strerror(errno));
 	return fd;
 }
 
@@ -307,9 +250,9 @@ static void tap_send(int fd, const uint8_t *frame, size_t len)
 	ssize_t n = write(fd, frame, len);
 
 	if (n < 0)
-		die("write to tap: %s", strerror(errno));
+		cli_die("write to tap: %s", strerror(errno));
 	if ((size_t)n != len)
-		die("write to tap: %zd of %zu bytes", n, len);
+		cli_die("write to tap: %zd of %zu bytes", n, len);
 }
 
 /* A 4-byte option in host order, 0 when absent or of another length. */
@@ -352,16 +295,16 @@ static int check_frame(const struct options *o, const struct expect *e, const ui
 	if (r < 0) {
 		/* Nothing else sends IPv4 on the tap: a broken one is a bad reply. */
 		if (is_ipv4_udp(f, len))
-			die("malformed IPv4/UDP frame of %zu bytes while waiting for %s: %s", len,
-			    want, strerror(-r));
+			cli_die("malformed IPv4/UDP frame of %zu bytes while waiting for %s: %s",
+				len, want, strerror(-r));
 		return 0;
 	}
 	if (fr.src_port != DHCP_SERVER_PORT || fr.dst_port != DHCP_CLIENT_PORT)
 		return 0;
 	r = dhcp_msg_parse(&m, fr.payload, fr.payload_len);
 	if (r < 0)
-		die("undecodable DHCP reply (%zu bytes) while waiting for %s: %s", len, want,
-		    strerror(-r));
+		cli_die("undecodable DHCP reply (%zu bytes) while waiting for %s: %s", len, want,
+			strerror(-r));
 	if (m.hdr.op != BOOTREPLY || ntohl(m.hdr.xid) != e->xid)
 		return 0; /* not an answer to this request */
 	/* REQUEST (SELECTING) reuses the DISCOVER's xid: a late duplicate
@@ -369,27 +312,27 @@ static int check_frame(const struct options *o, const struct expect *e, const ui
 	if (e->type == DHCPACK && m.type == DHCPOFFER)
 		return 0;
 	if (m.type != e->type)
-		die("expected DHCP%s for xid 0x%08x, got DHCP%s", want, e->xid,
-		    dhcp_msg_type_name(m.type));
+		cli_die("expected DHCP%s for xid 0x%08x, got DHCP%s", want, e->xid,
+			dhcp_msg_type_name(m.type));
 	if (m.hdr.hlen != 6 || memcmp(m.hdr.chaddr, o->mac, 6))
-		die("DHCP%s xid 0x%08x: chaddr is not ours", want, e->xid);
+		cli_die("DHCP%s xid 0x%08x: chaddr is not ours", want, e->xid);
 	yiaddr = m.hdr.yiaddr;
 	if (!yiaddr || (e->yiaddr && yiaddr != e->yiaddr))
-		die("DHCP%s xid 0x%08x: yiaddr %s, expected %s", want, e->xid, ip_str(yiaddr, a),
-		    e->yiaddr ? ip_str(e->yiaddr, b) : "an address");
+		cli_die("DHCP%s xid 0x%08x: yiaddr %s, expected %s", want, e->xid,
+			ip_str(yiaddr, a), e->yiaddr ? ip_str(e->yiaddr, b) : "an address");
 	if (!pkt_ipv4_csum_ok(f, len))
-		die("DHCP%s xid 0x%08x: bad IPv4 header checksum", want, e->xid);
+		cli_die("DHCP%s xid 0x%08x: bad IPv4 header checksum", want, e->xid);
 	if (!pkt_udp_csum_ok(f, len))
-		die("DHCP%s xid 0x%08x: UDP checksum missing or wrong", want, e->xid);
+		cli_die("DHCP%s xid 0x%08x: UDP checksum missing or wrong", want, e->xid);
 	if (!dhcp_msg_opt_ip(&m, DHCP_OPT_SERVER_ID, &ret->server_id))
-		die("DHCP%s xid 0x%08x: no server identifier (option 54)", want, e->xid);
+		cli_die("DHCP%s xid 0x%08x: no server identifier (option 54)", want, e->xid);
 	/* RFC 2131 section 4.1: a reply to a client with ciaddr set goes to
 	 * ciaddr, at layer 2 to the client (the request's source). */
 	if (e->ip_dst && fr.dst_ip != e->ip_dst)
-		die("DHCP%s xid 0x%08x: sent to %s, expected %s", want, e->xid,
-		    ip_str(fr.dst_ip, a), ip_str(e->ip_dst, b));
+		cli_die("DHCP%s xid 0x%08x: sent to %s, expected %s", want, e->xid,
+			ip_str(fr.dst_ip, a), ip_str(e->ip_dst, b));
 	if (e->eth_unicast && memcmp(fr.dst_mac, o->mac, 6))
-		die("DHCP%s xid 0x%08x: Ethernet destination is not our MAC", want, e->xid);
+		cli_die("DHCP%s xid 0x%08x: Ethernet destination is not our MAC", want, e->xid);
 
 	memcpy(ret->src_mac, fr.src_mac, 6);
 	ret->yiaddr = yiaddr;
@@ -407,7 +350,7 @@ static void transact(int fd, const struct options *o, const struct pkt_req *r,
 	unsigned int skipped = 0;
 
 	if (len < 0)
-		die("cannot build %s: %s", what, strerror(-len));
+		cli_die("cannot build %s: %s", what, strerror(-len));
 	for (int attempt = 0; attempt <= RETRANSMITS; attempt++) {
 		uint64_t deadline = now_ms() + o->timeout_ms;
 		uint64_t t;
@@ -422,7 +365,7 @@ static void transact(int fd, const struct options *o, const struct pkt_req *r,
 
 			pr = poll(&pfd, 1, (int)(deadline - t));
 			if (pr < 0 && errno != EINTR)
-				die("poll on tap: %s", strerror(errno));
+				cli_die("poll on tap: %s", strerror(errno));
 			if (pr <= 0)
 				continue;
 			/* Drain everything queued; skip what is not ours. */
@@ -432,11 +375,11 @@ static void transact(int fd, const struct options *o, const struct pkt_req *r,
 				skipped++;
 			}
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				die("read from tap: %s", strerror(errno));
+				cli_die("read from tap: %s", strerror(errno));
 		}
 	}
-	die("no DHCP%s for %s (xid 0x%08x) after %d attempts of %u ms (%u other frames skipped)",
-	    dhcp_msg_type_name(e->type), what, e->xid, RETRANSMITS + 1, o->timeout_ms, skipped);
+	cli_die("no DHCP%s for %s (xid 0x%08x) after %d attempts of %u ms (%u other frames skipped)",
+		dhcp_msg_type_name(e->type), what, e->xid, RETRANSMITS + 1, o->timeout_ms, skipped);
 }
 
 int main(int argc, char **argv)
@@ -449,6 +392,7 @@ int main(int argc, char **argv)
 	uint32_t leased, server;
 	int fd;
 
+	cli_init(PROG);
 	parse_args(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = tap_open(o.tap);
@@ -473,10 +417,10 @@ int main(int argc, char **argv)
 	e = (struct expect){.type = DHCPACK, .xid = r.xid, .yiaddr = offer.yiaddr};
 	transact(fd, &o, &r, &e, "REQUEST (SELECTING)", &ack);
 	if (ack.server_id != offer.server_id)
-		die("DHCPACK from server %s, the offer came from %s", ip_str(ack.server_id, a),
-		    ip_str(offer.server_id, b));
+		cli_die("DHCPACK from server %s, the offer came from %s", ip_str(ack.server_id, a),
+			ip_str(offer.server_id, b));
 	if (!ack.lease)
-		die("DHCPACK without a lease time (option 51)");
+		cli_die("DHCPACK without a lease time (option 51)");
 	leased = ack.yiaddr;
 	server = ack.server_id;
 	printf("ack %s lease %u\n", ip_str(leased, a), ack.lease);
@@ -500,8 +444,8 @@ int main(int argc, char **argv)
 				    .eth_unicast = true};
 		transact(fd, &o, &r, &e, "REQUEST (RENEWING)", &rn);
 		if (rn.server_id != server)
-			die("renewal %u: DHCPACK from server %s, expected %s", i,
-			    ip_str(rn.server_id, a), ip_str(server, b));
+			cli_die("renewal %u: DHCPACK from server %s, expected %s", i,
+				ip_str(rn.server_id, a), ip_str(server, b));
 		printf("renew %u ack %s\n", i, ip_str(rn.yiaddr, a));
 	}
 	close(fd);
