@@ -236,7 +236,17 @@ $(BENCH_DIR)/loadgen.skel.h: $(BENCH_DIR)/loadgen.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name loadgen > $@
 
-$(BENCH_DIR)/xdpbench.o: scripts/bench/xdpbench.c $(SKEL) | $(DEPS_STAMP)
+$(BENCH_DIR)/xdpbench.bpf.o: scripts/bench/xdpbench.bpf.c include/fastpath_abi.h | $(DEPS_STAMP)
+	$(call msg,CLANG-BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Iscripts/bench -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(BENCH_DIR)/xdpbench.skel.h: $(BENCH_DIR)/xdpbench.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xdpbench > $@
+
+$(BENCH_DIR)/xdpbench.o: scripts/bench/xdpbench.c $(SKEL) $(BENCH_DIR)/xdpbench.skel.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BENCH_CFLAGS) -c $< -o $@
@@ -358,7 +368,8 @@ install-xdhcpctl: $(XDHCPCTL)
 # scripts/bench/, and the BPF programs with --target=bpf (scripts/lint.sh).
 # One line per finding, a summary; exits non-zero on any finding.  Logs in
 # $(O)/lint/last/.  The BPF skeletons come first: user code includes them.
-LINT_GEN := $(SKEL) $(if $(wildcard scripts/bench/loadgen.bpf.c),$(BENCH_DIR)/loadgen.skel.h)
+LINT_GEN := $(SKEL) $(if $(wildcard scripts/bench/loadgen.bpf.c),$(BENCH_DIR)/loadgen.skel.h \
+	$(BENCH_DIR)/xdpbench.skel.h)
 
 .PHONY: lint
 lint: $(LINT_GEN) | $(DEPS_STAMP)

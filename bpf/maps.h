@@ -76,20 +76,29 @@ struct {
 
 /*
  * xdhcp_events: punted frames (struct xdhcp_punt_event, variable size: see
- * punt() in xdhcp.bpf.c).  xdhcp_renews: renewal records (struct
- * xdhcp_renew_event).  Writer: the fast path.  Reader: the daemon
- * (ring_buffer__consume() over both).  Records: host order except the
- * fields typed __be*, and the frame bytes.
+ * punt() in xdhcp.bpf.c).  Writer: the fast path.  Reader: the daemon
+ * (ring_buffer__consume()).  Records: host order except the fields typed
+ * __be*, and the frame bytes.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, XDHCP_EVENTS_BYTES);
 } xdhcp_events SEC(".maps");
 
+/*
+ * xdhcp_renewed: one bit per served address, set when the fast path has
+ * renewed the lease of that address (see the ABI header).  Writer: the
+ * fast path (atomic OR), the daemon (atomic swap with 0, through mmap).
+ * Reader: the daemon.  Key: __u32 word index.  Value: __u64 bits, host
+ * order.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, XDHCP_RENEWS_BYTES);
-} xdhcp_renews SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDHCP_RENEWED_BITS / 64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} xdhcp_renewed SEC(".maps");
 
 /* Reply frames are built at a fixed place in the scratch buffer: the IPv4
  * header always starts at XDHCP_REPLY_IP_OFF and the link-layer header is

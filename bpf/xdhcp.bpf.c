@@ -154,7 +154,10 @@ static __always_inline int decide(struct xdp_md *ctx, void *data, void *data_end
 		return ACT_PUNT;
 	if (r->lease->addr != addr)
 		return init_reboot ? ACT_NAK : ACT_PUNT;
-	r->now = bpf_ktime_get_boot_ns();
+	/* CLOCK_BOOTTIME from the coarse clock (see clock_offset_ns): it
+	 * lags by under a jiffy, so a lease may be answered that long past
+	 * its end, before the daemon could have reused the address. */
+	r->now = bpf_ktime_get_coarse_ns() + iface->clock_offset_ns;
 	if (r->lease->expires_ns <= r->now)
 		return ACT_PUNT;
 	return ACT_ACK;
@@ -228,34 +231,22 @@ static __always_inline int punt(struct xdp_md *ctx, struct xdhcp_scratch *s, str
 	return XDP_DROP;
 }
 
-/* Tell the daemon about a renewal answered here.  Reserve, fill, submit;
- * when the ring is full count it: the ACK goes out anyway. */
-static __always_inline void emit_renew(struct xdp_md *ctx, const struct xdhcp_lease *lease,
-				       const struct xdhcp_lease_key *key, __be32 xid,
-				       struct xdhcp_stats *st)
+/* Tell the daemon about a renewal answered here: set the bit of the
+ * lease's address in xdhcp_renewed.  The OR is atomic (other CPUs mark
+ * other bits of the word, the daemon swaps it with 0) and, being after the
+ * lease's new expiry was written, tells the daemon where to read it. */
+static __always_inline void mark_renewed(const struct xdhcp_iface *iface, __be32 addr)
 {
-	struct xdhcp_renew_event *ev;
+	__u32 base = iface->renew_base, bit, word;
+	__u64 *w;
 
-	ev = bpf_ringbuf_reserve(&xdhcp_renews, sizeof(*ev), 0);
-	if (!ev) {
-		stat_inc(st, XDHCP_STAT_EVENT_DROP);
+	if (base == XDHCP_RENEW_BASE_NONE)
 		return;
-	}
-	ev->hdr.type = XDHCP_EV_RENEW;
-	ev->hdr.version = XDHCP_EVENT_VERSION;
-	ev->hdr.ifindex = ctx->ingress_ifindex;
-	ev->addr = lease->addr;
-	ev->lease_time = lease->lease_time;
-	ev->expires_ns = lease->expires_ns;
-	ev->xid = xid;
-	ev->pad = 0;
-	__builtin_memcpy(&ev->key, key, sizeof(ev->key));
-	/* No wakeup per renewal: the daemon drains these on its 1 s tick
-	 * and with every punt; it is woken only when they pile up. */
-	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&xdhcp_renews, BPF_RB_AVAIL_DATA) >
-					       XDHCP_RENEWS_BYTES / 4
-				       ? BPF_RB_FORCE_WAKEUP
-				       : BPF_RB_NO_WAKEUP);
+	bit = base + (bpf_ntohl(addr) & ~bpf_ntohl(iface->mask));
+	word = bit / 64;
+	w = bpf_map_lookup_elem(&xdhcp_renewed, &word);
+	if (w)
+		__sync_fetch_and_or(w, 1ULL << (bit % 64));
 }
 
 /*
@@ -305,7 +296,6 @@ static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
 	struct xdhcp_tmpl *t;
 	__u32 tmpl_idx = lease->tmpl;
 	__u32 tlen, olen;
-	__be32 xid;
 	__u64 now;
 	int err;
 
@@ -333,8 +323,6 @@ static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
 		rp.ip_dst = lease->addr;
 		__builtin_memcpy(rp.eth_dst, req->chaddr, ETH_ALEN);
 	}
-	xid = req->xid;
-
 	reply_begin(s->reply, v, iface, &rp);
 	olen = reply_put_tmpl(s->reply, t, tlen);
 	/* The template's sum covers its first tlen & ~3 bytes. */
@@ -343,13 +331,15 @@ static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
 	if (err)
 		return err;
 
-	/* Extend the lease in place: only the fields the fast path owns. */
+	/* Extend the lease in place: only the fields the fast path owns.
+	 * The count is a statistic: two CPUs renewing one lease at the same
+	 * instant may count once, which is not worth a locked add. */
 	now = r->now;
-	lease->expires_ns = now + (__u64)lease->lease_time * NSEC_PER_SEC;
+	lease->expires_ns = now + XDHCP_COARSE_SLACK_NS + (__u64)lease->lease_time * NSEC_PER_SEC;
 	lease->fast_renewed_ns = now;
-	__sync_fetch_and_add(&lease->fast_renewals, 1);
+	lease->fast_renewals++;
 
-	emit_renew(ctx, lease, &r->key, xid, st);
+	mark_renewed(iface, lease->addr);
 	stat_inc(st, XDHCP_STAT_FAST_ACK);
 	return XDP_TX;
 }

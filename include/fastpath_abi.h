@@ -17,22 +17,22 @@
 #define XDHCP_PIN_DIR_DEFAULT "/sys/fs/bpf/xdhcpd"
 
 /* Object names in the BPF object (at most 15 characters, kernel limit). */
-#define XDHCP_PROG_NAME	 "xdp_dhcp_rx"
-#define XDHCP_MAP_LEASES "xdhcp_leases"
-#define XDHCP_MAP_IFACES "xdhcp_ifaces"
-#define XDHCP_MAP_TMPL	 "xdhcp_tmpl"
-#define XDHCP_MAP_STATS	 "xdhcp_stats"
-#define XDHCP_MAP_EVENTS "xdhcp_events"
-#define XDHCP_MAP_RENEWS "xdhcp_renews"
-#define XDHCP_MAP_RATE	 "xdhcp_rate"
+#define XDHCP_PROG_NAME	  "xdp_dhcp_rx"
+#define XDHCP_MAP_LEASES  "xdhcp_leases"
+#define XDHCP_MAP_IFACES  "xdhcp_ifaces"
+#define XDHCP_MAP_TMPL	  "xdhcp_tmpl"
+#define XDHCP_MAP_STATS	  "xdhcp_stats"
+#define XDHCP_MAP_EVENTS  "xdhcp_events"
+#define XDHCP_MAP_RENEWED "xdhcp_renewed"
+#define XDHCP_MAP_RATE	  "xdhcp_rate"
 
 /* File names under the pin directory. */
-#define XDHCP_PIN_LEASES "leases"
-#define XDHCP_PIN_IFACES "ifaces"
-#define XDHCP_PIN_TMPL	 "templates"
-#define XDHCP_PIN_STATS	 "stats"
-#define XDHCP_PIN_EVENTS "events"
-#define XDHCP_PIN_RENEWS "renews"
+#define XDHCP_PIN_LEASES  "leases"
+#define XDHCP_PIN_IFACES  "ifaces"
+#define XDHCP_PIN_TMPL	  "templates"
+#define XDHCP_PIN_STATS	  "stats"
+#define XDHCP_PIN_EVENTS  "events"
+#define XDHCP_PIN_RENEWED "renewed"
 
 /* Default capacities (the daemon may raise them before load). */
 #define XDHCP_LEASES_MAX_DEFAULT (1U << 20)
@@ -40,13 +40,16 @@
 #define XDHCP_TMPL_ENTRIES	 4096
 #define XDHCP_STATS_SLOTS	 4096 /* slot 0: interfaces the daemon does not serve */
 #define XDHCP_EVENTS_BYTES	 (4U << 20)
-#define XDHCP_RENEWS_BYTES	 (4U << 20)
+/* Bits in xdhcp_renewed: fixed, so a restarted daemon reuses the pinned
+ * map whatever its configuration (4M addresses, 512 KiB). */
+#define XDHCP_RENEWED_BITS	 (1U << 22)
 
 /* ------------------------------------------------------------------ */
 /* Lease table: xdhcp_leases, BPF_MAP_TYPE_HASH (no prealloc).
  * Written by the daemon (insert, delete, whole value).  The fast path reads
  * it and writes only expires_ns, fast_renewed_ns and fast_renewals of a
- * matching entry when it answers a renewal. */
+ * matching entry when it answers a renewal (then marks it in
+ * xdhcp_renewed). */
 
 enum xdhcp_key_kind {
 	XDHCP_KEY_HWADDR = 1,	 /* no option 61: htype + chaddr[0..hlen) */
@@ -110,8 +113,25 @@ struct xdhcp_iface {
 	 * DISCOVERs cannot monopolise the ring buffer or the daemon. */
 	__u32 punt_interval_ns;
 	__u32 punt_burst;
+	/* Bit of the subnet's first address in xdhcp_renewed (a multiple
+	 * of 64); address a marks bit renew_base + (a & ~mask), host order.
+	 * XDHCP_RENEW_BASE_NONE: renewals here are not marked. */
+	__u32 renew_base;
+	__u32 pad2;
+	/* CLOCK_BOOTTIME minus CLOCK_MONOTONIC, kept current by the daemon:
+	 * the fast path reads the cheap coarse monotonic clock and adds
+	 * this (it moves only when the host resumes from suspend). */
+	__u64 clock_offset_ns;
 };
-_Static_assert(sizeof(struct xdhcp_iface) == 40, "iface layout");
+_Static_assert(sizeof(struct xdhcp_iface) == 56, "iface layout");
+
+#define XDHCP_RENEW_BASE_NONE 0xffffffffU
+
+/* The coarse clock lags the precise one by less than a jiffy (10 ms at
+ * HZ=100, the slowest tick): a renewal's new expiry adds this, so it is
+ * never earlier than the client's (RFC 2131 4.4.5 counts from the
+ * request). */
+#define XDHCP_COARSE_SLACK_NS 10000000ULL
 
 /* ------------------------------------------------------------------ */
 /* Reply templates: xdhcp_tmpl, BPF_MAP_TYPE_ARRAY, key __u32 index.
@@ -172,7 +192,7 @@ enum xdhcp_stat {
 	XDHCP_STAT_MALFORMED,	 /* truncated or inconsistent headers/options */
 	XDHCP_STAT_NOT_SERVED,	 /* interface not configured: passed */
 	XDHCP_STAT_NO_ROOM,	 /* reply did not fit in the frame: punted */
-	XDHCP_STAT_EVENT_DROP,	 /* renewal records lost: ring buffer full */
+	XDHCP_STAT_EVENT_DROP,	 /* retired (renewal records lost); stays 0 */
 	XDHCP_STAT_ARP_REPLY,	 /* ARP requests for the server id answered */
 	XDHCP_STAT_PUNT_LIMITED, /* punts dropped by the interface's rate limit */
 	XDHCP_STAT_MAX,
@@ -184,20 +204,28 @@ struct xdhcp_stats {
 _Static_assert(sizeof(struct xdhcp_stats) == 8 * XDHCP_STAT_MAX, "stats layout");
 
 /* ------------------------------------------------------------------ */
-/* Ring buffers, BPF_MAP_TYPE_RINGBUF, written by the fast path, consumed
- * by the daemon: xdhcp_events carries punts (the daemon is woken when the
- * first unread one arrives), xdhcp_renews carries renewal records (no
- * wakeup: the daemon drains it with every wakeup and on its 1 s tick, and
- * is woken only when a quarter of it is full).  Two rings, so that unread
- * renewal records never hold back the wakeup for a punt, and a punt never
- * pays for a forced wakeup.  Every record starts with xdhcp_event_hdr;
- * bump XDHCP_EVENT_VERSION when a layout changes. */
+/* Renewal marks: xdhcp_renewed, BPF_MAP_TYPE_ARRAY of __u64 words with
+ * BPF_F_MMAPABLE, XDHCP_RENEWED_BITS bits.  Bit b is word b / 64, bit
+ * b % 64.  The fast path sets the bit of a lease's address (see
+ * xdhcp_iface.renew_base) with an atomic OR after it extended the lease in
+ * the map; the daemon, on its 1 s tick and before any command or reload,
+ * swaps each nonzero word with 0 (it maps the array) and reads the map
+ * entries of the marked addresses to persist their new expiries.  So a
+ * renewal costs the fast path one atomic OR, nothing is ever lost to a
+ * full buffer, and a client renewing a thousand times a second costs the
+ * daemon one read per tick.  A bit is a hint: the map entry is the truth. */
+
+/* ------------------------------------------------------------------ */
+/* Ring buffer xdhcp_events, BPF_MAP_TYPE_RINGBUF, written by the fast
+ * path, consumed by the daemon: punted frames (the daemon is woken when
+ * the first unread one arrives).  Every record starts with
+ * xdhcp_event_hdr; bump XDHCP_EVENT_VERSION when a layout changes. */
 
 #define XDHCP_EVENT_VERSION 2
 
 enum xdhcp_event_type {
-	XDHCP_EV_PUNT = 1,  /* a whole frame for the daemon */
-	XDHCP_EV_RENEW = 2, /* a renewal answered in XDP */
+	XDHCP_EV_PUNT = 1, /* a whole frame for the daemon */
+			   /* 2 was a per-renewal record, replaced by xdhcp_renewed. */
 };
 
 struct xdhcp_event_hdr {
@@ -221,16 +249,5 @@ struct xdhcp_punt_event {
 #define XDHCP_PUNT_HDR_LEN 24 /* offsetof(struct xdhcp_punt_event, data) */
 _Static_assert(sizeof(struct xdhcp_punt_event) == XDHCP_PUNT_HDR_LEN + XDHCP_PUNT_MAX,
 	       "punt record layout");
-
-struct xdhcp_renew_event {
-	struct xdhcp_event_hdr hdr;
-	__be32 addr;	  /* the renewed address */
-	__u32 lease_time; /* seconds granted */
-	__u64 expires_ns; /* new expiry, CLOCK_BOOTTIME */
-	__be32 xid;	  /* request transaction id */
-	__u32 pad;
-	struct xdhcp_lease_key key;
-};
-_Static_assert(sizeof(struct xdhcp_renew_event) == 64, "renew record layout");
 
 #endif /* XDHCP_FASTPATH_ABI_H */

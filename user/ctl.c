@@ -447,7 +447,6 @@ static struct json_object *cmd_stats(struct daemon *d)
 		{"malformed", XDHCP_STAT_MALFORMED},
 		{"arp_replies", XDHCP_STAT_ARP_REPLY},
 		{"no_room", XDHCP_STAT_NO_ROOM},
-		{"event_drops", XDHCP_STAT_EVENT_DROP},
 	};
 	struct json_object *o = ok(), *dm = json_object_new_object(),
 			   *arr = json_object_new_array();

@@ -55,11 +55,12 @@ struct daemon {
 	bool store_dirty;
 	bool stop;
 	uint64_t punts, stale_punts, renew_events;
-	/* Renewal records the fast path lost (ring full), as last seen, and
-	 * expiries persisted from the map because of them. */
-	uint64_t event_drops_seen;
-	unsigned int resynced;
-	struct log_ratelimit rl_store, rl_send, rl_bad_event, rl_probe, rl_resync;
+	/* xdhcp_renewed, mapped (NULL when it could not be): the renewals
+	 * answered in XDP since the last collect_renewals(). */
+	uint64_t *renewed;
+	uint32_t renewed_words;
+	uint64_t clock_offset_ns; /* as last published to the fast path */
+	struct log_ratelimit rl_store, rl_send, rl_bad_event, rl_probe;
 };
 
 /* Implemented in main.c for the control commands. */

@@ -75,7 +75,7 @@ static const struct {
 } pins[] = {
 	{XDHCP_MAP_LEASES, XDHCP_PIN_LEASES}, {XDHCP_MAP_IFACES, XDHCP_PIN_IFACES},
 	{XDHCP_MAP_TMPL, XDHCP_PIN_TMPL},     {XDHCP_MAP_STATS, XDHCP_PIN_STATS},
-	{XDHCP_MAP_EVENTS, XDHCP_PIN_EVENTS}, {XDHCP_MAP_RENEWS, XDHCP_PIN_RENEWS},
+	{XDHCP_MAP_EVENTS, XDHCP_PIN_EVENTS}, {XDHCP_MAP_RENEWED, XDHCP_PIN_RENEWED},
 };
 #define N_PINS (sizeof(pins) / sizeof(pins[0]))
 
@@ -91,8 +91,8 @@ static int *map_fd_slot(struct loader *ld, const char *name)
 		return &ld->stats_fd;
 	if (!strcmp(name, XDHCP_MAP_EVENTS))
 		return &ld->events_fd;
-	if (!strcmp(name, XDHCP_MAP_RENEWS))
-		return &ld->renews_fd;
+	if (!strcmp(name, XDHCP_MAP_RENEWED))
+		return &ld->renewed_fd;
 	return NULL;
 }
 
@@ -480,7 +480,7 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 
 	memset(ld, 0, sizeof(*ld));
 	ld->prog_fd = ld->leases_fd = ld->ifaces_fd = ld->tmpl_fd = -1;
-	ld->stats_fd = ld->events_fd = ld->renews_fd = ld->pin_lock_fd = -1;
+	ld->stats_fd = ld->events_fd = ld->renewed_fd = ld->pin_lock_fd = -1;
 	snprintf(ld->pin_dir, sizeof(ld->pin_dir), "%s", cfg->pin_dir);
 	ld->ifs = calloc(n, sizeof(*ld->ifs));
 	if (!ld->ifs)
@@ -761,7 +761,7 @@ void loader_close(struct loader *ld, bool detach)
 		xdhcp__destroy(ld->skel);
 	} else {
 		const int fds[] = {ld->prog_fd,	 ld->leases_fd, ld->ifaces_fd, ld->tmpl_fd,
-				   ld->stats_fd, ld->events_fd, ld->renews_fd};
+				   ld->stats_fd, ld->events_fd, ld->renewed_fd};
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (fds[i] >= 0)

@@ -27,7 +27,7 @@ struct loader {
 	struct xdhcp *skel; /* NULL when adopting a foreign-loaded program */
 	int prog_fd;
 	uint32_t prog_id;
-	int leases_fd, ifaces_fd, tmpl_fd, stats_fd, events_fd, renews_fd;
+	int leases_fd, ifaces_fd, tmpl_fd, stats_fd, events_fd, renewed_fd;
 	bool adopted;
 	unsigned int n_taken_over; /* links of a previous run taken over */
 	bool pinned;		   /* we created the pins */

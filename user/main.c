@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -343,21 +344,153 @@ void daemon_lease_end(struct daemon *d, struct lease *l)
 	pool_forget(sn->pool, l);
 }
 
-/* Sweep: a bound lease may have been renewed in XDP after our last renew
- * record (a lost record); the map's expiry is authoritative. */
-static bool keep_lease(void *ctx, struct lease *l)
+/* A later expiry the fast path gave l, read from its map entry: adopted,
+ * persisted and announced.  False when the map has nothing newer. */
+static bool adopt_fast_renewal(struct daemon *d, struct lease *l)
 {
-	struct daemon *d = ctx;
 	struct xdhcp_lease v;
 
-	if (!server_key_in_fastpath(&l->key) || loader_lease_get(&d->ld, &l->key, &v))
+	if (l->state != LEASE_BOUND || !server_key_in_fastpath(&l->key) ||
+	    loader_lease_get(&d->ld, &l->key, &v))
 		return false;
 	if (v.addr != l->addr || v.expires_ns <= l->expires_ns)
 		return false;
 	l->expires_ns = v.expires_ns;
+	d->renew_events++;
+	d->srv.stats.renewals_fast++;
 	store_put(d, l, STORE_RENEW);
-	push_event(d, LEASE_EV_RENEW, l); /* its ring-buffer record was lost */
+	push_event(d, LEASE_EV_RENEW, l);
+	log_lease("renewed in XDP", l);
 	return true;
+}
+
+/* Sweep: a bound lease may have been renewed in XDP since the last
+ * collect_renewals() (or in a subnet without marks); the map's expiry is
+ * authoritative. */
+static bool keep_lease(void *ctx, struct lease *l)
+{
+	return adopt_fast_renewal(ctx, l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Renewals answered in XDP: the marks in xdhcp_renewed */
+
+/* Map xdhcp_renewed.  Without it (no mmap support), renewals answered in
+ * XDP are persisted by the sweep when the daemon's copy of a lease would
+ * end, and at the next start: later, but not lost while the map lives. */
+static void map_renewed(struct daemon *d)
+{
+	struct bpf_map_info mi;
+	uint32_t len = sizeof(mi);
+	void *m;
+
+	memset(&mi, 0, sizeof(mi));
+	if (bpf_obj_get_info_by_fd(d->ld.renewed_fd, &mi, &len) || mi.value_size != 8 ||
+	    !mi.max_entries) {
+		pr_warn("cannot inspect map %s: XDP renewals are persisted only when a lease "
+			"would end",
+			XDHCP_MAP_RENEWED);
+		return;
+	}
+	m = mmap(NULL, (size_t)mi.max_entries * 8, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 d->ld.renewed_fd, 0);
+	if (m == MAP_FAILED) {
+		pr_warn("cannot map %s: %s; XDP renewals are persisted only when a lease would "
+			"end",
+			XDHCP_MAP_RENEWED, strerror(errno));
+		return;
+	}
+	d->renewed = m;
+	d->renewed_words = mi.max_entries;
+}
+
+/* Lay the subnets out in xdhcp_renewed, in subnet order, each from a
+ * multiple of 64 bits.  A subnet past the end gets no marks (see
+ * map_renewed for what that means). */
+static void layout_renewed(struct daemon *d)
+{
+	uint64_t next = 0, cap = (uint64_t)d->renewed_words * 64;
+
+	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
+		struct server_subnet *sn = &d->srv.subnets[i];
+		uint64_t span = ((uint64_t)~ntohl(sn->netmask) + 64) & ~63ULL;
+		char a[INET_ADDRSTRLEN];
+
+		sn->renew_base = XDHCP_RENEW_BASE_NONE;
+		if (!d->renewed)
+			continue;
+		if (next + span > cap) {
+			pr_warn("subnet %s: no room left in %s (%" PRIu64
+				" addresses in all): its XDP renewals are persisted only when "
+				"a lease would end",
+				inet_ntop(AF_INET, &sn->subnet, a, sizeof(a)), XDHCP_MAP_RENEWED,
+				cap);
+			continue;
+		}
+		sn->renew_base = (uint32_t)next;
+		next += span;
+	}
+}
+
+/* A punt from l's client: a renewal the fast path answered before it
+ * (marked, not collected yet) is applied first, so that, say, a RELEASE
+ * right after a renewal ends the renewed lease, in that order. */
+static void on_lease_sync(void *ctx, struct lease *l)
+{
+	struct daemon *d = ctx;
+	struct server_subnet *sn;
+	uint64_t bit, *word;
+
+	if (!d->renewed || l->state != LEASE_BOUND)
+		return;
+	sn = server_subnet_of(&d->srv, l->addr);
+	if (!sn || sn->renew_base == XDHCP_RENEW_BASE_NONE)
+		return;
+	bit = (uint64_t)sn->renew_base + (ntohl(l->addr) & ~ntohl(sn->netmask));
+	if (bit / 64 >= d->renewed_words)
+		return;
+	word = &d->renewed[bit / 64];
+	if (!(__atomic_load_n(word, __ATOMIC_RELAXED) & (1ULL << (bit % 64))))
+		return;
+	if (__atomic_fetch_and(word, ~(1ULL << (bit % 64)), __ATOMIC_ACQ_REL) &
+	    (1ULL << (bit % 64)))
+		(void)adopt_fast_renewal(d, l);
+}
+
+/*
+ * Persist the renewals the fast path marked since the last call: swap each
+ * nonzero word of a subnet's marks with 0, then read the map entry of each
+ * marked address.  A client renewing many times between two calls costs
+ * one read.  Called on the tick and before anything that changes leases
+ * (a command, a reload, the end), so an older renewal never undoes it.
+ */
+static void collect_renewals(struct daemon *d)
+{
+	for (unsigned int i = 0; d->renewed && i < d->srv.n_subnets; i++) {
+		struct server_subnet *sn = &d->srv.subnets[i];
+		uint64_t hosts = (uint64_t)~ntohl(sn->netmask) + 1;
+		uint32_t first = sn->renew_base / 64;
+
+		if (sn->renew_base == XDHCP_RENEW_BASE_NONE || !sn->pool)
+			continue;
+		for (uint64_t w = 0; w * 64 < hosts && first + w < d->renewed_words; w++) {
+			uint64_t *word = &d->renewed[first + w], bits;
+
+			if (!__atomic_load_n(word, __ATOMIC_RELAXED))
+				continue;
+			bits = __atomic_exchange_n(word, 0, __ATOMIC_ACQ_REL);
+			while (bits) {
+				uint64_t host = w * 64 + (uint64_t)__builtin_ctzll(bits);
+				struct lease *l;
+
+				bits &= bits - 1;
+				l = pool_find_addr(sn->pool,
+						   htonl(ntohl(sn->subnet) + (uint32_t)host));
+				if (l)
+					(void)adopt_fast_renewal(d, l);
+			}
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -625,57 +758,6 @@ static void map_scan(struct daemon *d,
 	}
 }
 
-/* One map entry after renewal records were lost: a later expiry renewed in
- * XDP is persisted as the record would have had it. */
-static void resync_entry(struct daemon *d, const struct xdhcp_lease_key *key,
-			 const struct xdhcp_lease *v, uint64_t now)
-{
-	struct pool *p = pool_of_key(d, key);
-	struct lease *l = p ? pool_find_key(p, key) : NULL;
-
-	(void)now;
-	if (l && l->state == LEASE_BOUND && l->addr == v->addr && v->expires_ns > l->expires_ns) {
-		l->expires_ns = v->expires_ns;
-		store_put(d, l, STORE_RENEW);
-		d->resynced++;
-	}
-}
-
-/*
- * Renewal records lost to a full ring (XDHCP_STAT_EVENT_DROP: the ACKs went
- * out, the records did not) would leave expiries in the lease file older
- * than the clients hold.  When the counter has moved since the last look,
- * the map, which has every renewal, is scanned and the later expiries are
- * persisted.  Called from the 1 s tick, after the rings are drained.
- */
-static uint64_t event_drops(struct daemon *d)
-{
-	uint64_t drops = 0;
-	struct xdhcp_stats xs;
-
-	if (!loader_stats_read(&d->ld, 0, &xs))
-		drops += xs.cnt[XDHCP_STAT_EVENT_DROP];
-	for (unsigned int i = 0; i < d->srv.n_ifaces; i++)
-		if (!loader_stats_read(&d->ld, d->srv.ifaces[i].slot, &xs))
-			drops += xs.cnt[XDHCP_STAT_EVENT_DROP];
-	return drops;
-}
-
-static void resync_lost_renewals(struct daemon *d)
-{
-	uint64_t drops = event_drops(d);
-	unsigned int before = d->resynced;
-
-	if (drops == d->event_drops_seen)
-		return;
-	map_scan(d, resync_entry, now_boot());
-	if (log_ratelimit_ok(&d->rl_resync, now_boot()))
-		pr_warn("%" PRIu64 " renewal records lost (ring buffer full): lease map "
-			"rescanned, %u later expiries persisted",
-			drops - d->event_drops_seen, d->resynced - before);
-	d->event_drops_seen = drops;
-}
-
 /* Bring the map and the pool into agreement after start: leases renewed in
  * XDP while no daemon ran carry a later expiry in the map; leases only in
  * the map (a lost file) are adopted when their address is free; leases
@@ -840,35 +922,6 @@ static void handle_punt(struct daemon *d, const struct xdhcp_punt_event *ev, siz
 	run_frame(d, ev->hdr.ifindex, ev->data, ev->len, 0);
 }
 
-static void handle_renew(struct daemon *d, const struct xdhcp_renew_event *ev)
-{
-	struct pool *p = pool_of_key(d, &ev->key);
-	struct lease *l = p ? pool_find_key(p, &ev->key) : NULL;
-
-	d->renew_events++;
-	d->srv.stats.renewals_fast++;
-	if (!l || l->addr != ev->addr) {
-		struct xdhcp_lease v;
-
-		/* Renewed in XDP but unknown here: the map is ahead of us,
-		 * unless the entry is gone from it too (an operator's lease
-		 * del after the renewal): then the record is history. */
-		if (!p || loader_lease_get(&d->ld, &ev->key, &v) || v.addr != ev->addr ||
-		    pool_restore(p, &ev->key, ev->addr, ev->expires_ns, ev->lease_time, &l))
-			return;
-		l->ifindex = ev->hdr.ifindex;
-		store_put(d, l, STORE_GRANT);
-		push_event(d, LEASE_EV_RENEW, l);
-		return;
-	}
-	if (l->state != LEASE_BOUND || ev->expires_ns <= l->expires_ns)
-		return;
-	l->expires_ns = ev->expires_ns;
-	store_put(d, l, STORE_RENEW);
-	push_event(d, LEASE_EV_RENEW, l);
-	log_lease("renewed in XDP", l);
-}
-
 static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	const struct xdhcp_event_hdr *h = data;
@@ -882,18 +935,18 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	}
 	if (h->type == XDHCP_EV_PUNT)
 		handle_punt(d, data, size);
-	else if (h->type == XDHCP_EV_RENEW && size >= sizeof(struct xdhcp_renew_event))
-		handle_renew(d, data);
 	return 0;
 }
 
+static void publish_clock(struct daemon *d);
+
 static void on_tick(struct daemon *d)
 {
-	/* Renewal records arrive without a wakeup (see emit_renew). */
-	(void)ring_buffer__consume(d->rb);
-	resync_lost_renewals(d);
 	uint64_t now = now_boot();
 	size_t live = 0;
+
+	collect_renewals(d);
+	publish_clock(d);
 
 	for (unsigned int i = 0; i < d->srv.n_subnets; i++) {
 		struct pool *p = d->srv.subnets[i].pool;
@@ -955,8 +1008,8 @@ static int run_loop(struct daemon *d)
 			} else if (d->control && fd == control_fd(d->control)) {
 				/* Renewals answered before the command are
 				 * applied before it (a lease del must not be
-				 * undone by an older record). */
-				(void)ring_buffer__consume(d->rb);
+				 * undone by an older renewal). */
+				collect_renewals(d);
 				control_dispatch(d->control);
 				send_pending(d);
 			} else if (d->events && fd == events_fd(d->events)) {
@@ -977,7 +1030,7 @@ static int run_loop(struct daemon *d)
 				if (si.ssi_signo == SIGHUP) {
 					char err[1024];
 
-					(void)ring_buffer__consume(d->rb); /* see above */
+					collect_renewals(d); /* see above */
 					(void)daemon_reload(d, err, sizeof(err));
 					send_pending(d);
 					continue;
@@ -1104,8 +1157,22 @@ static int setup_interfaces(struct server *srv, const struct xdhcp_config *cfg,
 	return r;
 }
 
+/* CLOCK_BOOTTIME - CLOCK_MONOTONIC: the fast path's clock offset (see
+ * struct xdhcp_iface).  It changes when the host resumes from suspend. */
+static uint64_t clock_offset_now(void)
+{
+	struct timespec b, m;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	return ((uint64_t)b.tv_sec - (uint64_t)m.tv_sec) * NS_PER_S + (uint64_t)b.tv_nsec -
+	       (uint64_t)m.tv_nsec;
+}
+
 static int publish_interfaces(struct daemon *d)
 {
+	layout_renewed(d);
+	d->clock_offset_ns = clock_offset_now();
 	for (unsigned int i = 0; i < d->srv.n_ifaces; i++) {
 		struct server_iface *s = &d->srv.ifaces[i];
 		struct xdhcp_iface v;
@@ -1129,6 +1196,8 @@ static int publish_interfaces(struct daemon *d)
 		v.slot = s->slot;
 		v.punt_interval_ns = d->cfg.punt_rate ? (uint32_t)(NS_PER_S / d->cfg.punt_rate) : 0;
 		v.punt_burst = d->cfg.punt_burst;
+		v.renew_base = s->subnet->renew_base;
+		v.clock_offset_ns = d->clock_offset_ns;
 		v.flags = d->cfg.no_fastpath || t.len == 0 ? 0 : XDHCP_IF_FASTPATH;
 		/* A tap without the server id's address: nobody else answers
 		 * ARP for it, and unicast renewals need it. */
@@ -1140,6 +1209,25 @@ static int publish_interfaces(struct daemon *d)
 			return r;
 	}
 	return 0;
+}
+
+/* On the tick: after a resume from suspend, CLOCK_BOOTTIME jumped ahead
+ * of the monotonic clock the fast path reads; tell it (a millisecond of
+ * drift is noise: the fast path's expiries carry XDHCP_COARSE_SLACK_NS). */
+static void publish_clock(struct daemon *d)
+{
+	uint64_t off = clock_offset_now();
+	int r;
+
+	if (off - d->clock_offset_ns < NS_PER_S / 1000 ||
+	    d->clock_offset_ns - off < NS_PER_S / 1000)
+		return;
+	pr_info("CLOCK_BOOTTIME moved %" PRIu64 " ms ahead of CLOCK_MONOTONIC (a resume): "
+		"updating the fast path's clock",
+		(uint64_t)((off - d->clock_offset_ns) / (NS_PER_S / 1000)));
+	r = publish_interfaces(d);
+	if (r)
+		pr_warn("cannot write interface configuration to the maps: %s", strerror(-r));
 }
 
 static int setup_loop(struct daemon *d)
@@ -1162,14 +1250,8 @@ static int setup_loop(struct daemon *d)
 		return -errno;
 	if (timerfd_settime(d->timerfd, 0, &its, NULL))
 		return -errno;
-	/* Both rings, drained by every consume in the order added: renewal
-	 * records first.  A renewal answered in XDP before a punt of the
-	 * same client (say a RELEASE) is committed to its ring before that
-	 * punt is even received, so it is handled first, as it happened. */
-	d->rb = ring_buffer__new(d->ld.renews_fd, on_ring_event, d, NULL);
+	d->rb = ring_buffer__new(d->ld.events_fd, on_ring_event, d, NULL);
 	if (!d->rb)
-		return -errno;
-	if (ring_buffer__add(d->rb, d->ld.events_fd, on_ring_event, d))
 		return -errno;
 	if (add_epoll(d->epfd, d->sigfd) || add_epoll(d->epfd, d->timerfd) ||
 	    add_epoll(d->epfd, ring_buffer__epoll_fd(d->rb)))
@@ -1474,6 +1556,8 @@ static void daemon_fini(struct daemon *d)
 	events_free(d->events);
 	overlay_free(d->overlay);
 	ring_buffer__free(d->rb);
+	if (d->renewed)
+		(void)munmap(d->renewed, (size_t)d->renewed_words * 8);
 	if (d->probes) {
 		probe_close(d->probes);
 		free(d->probes);
@@ -1599,7 +1683,8 @@ static int daemon_start(struct daemon *d)
 
 	if (server_init(&d->srv, &d->cfg, err, sizeof(err)))
 		die_usage(err);
-	d->srv.ops = (struct server_ops){on_lease_bound, on_lease_ended, on_template_put};
+	d->srv.ops =
+		(struct server_ops){on_lease_bound, on_lease_ended, on_template_put, on_lease_sync};
 	d->srv.ops_ctx = d;
 	if (setup_interfaces(&d->srv, &d->cfg, d->infos, NULL))
 		die_usage("out of memory");
@@ -1636,6 +1721,7 @@ static int daemon_start(struct daemon *d)
 		fprintf(stderr, "xdhcpd: %s\n", ljob.err);
 		return r == -EPERM || r == -EBUSY || r == -ENOSYS || r == -EINVAL ? EXIT_USAGE : 1;
 	}
+	map_renewed(d);
 	r = publish_interfaces(d);
 	if (r) {
 		fprintf(stderr, "xdhcpd: cannot write interface configuration to the maps: %s\n",
@@ -1644,8 +1730,6 @@ static int daemon_start(struct daemon *d)
 	}
 	/* The map is filled on another CPU while the file is compacted. */
 	reconcile_map(d, &fill);
-	/* Records lost before now are covered by the scan just made. */
-	d->event_drops_seen = event_drops(d);
 	r = compact_store_at_start(d);
 	map_fill_finish(&fill);
 	if (r)
@@ -1681,7 +1765,7 @@ int main(int argc, char **argv)
 		die_usage(err);
 	log_set_level(LOG_LVL_INFO + d.cfg.verbose);
 	libbpf_set_print(libbpf_log);
-	d.rl_store = d.rl_send = d.rl_bad_event = d.rl_probe = d.rl_resync =
+	d.rl_store = d.rl_send = d.rl_bad_event = d.rl_probe =
 		(struct log_ratelimit){.burst = 5, .interval_s = 10};
 	d.sigfd = d.timerfd = d.pkt_fd = d.epfd = -1;
 	d.argc = argc;
@@ -1709,6 +1793,7 @@ int main(int argc, char **argv)
 		pr_info("ready: %u interface(s), %u leases restored, pool of %u addresses",
 			d.cfg.n_ifaces, bound, size);
 		r = run_loop(&d) ? 1 : 0;
+		collect_renewals(&d);
 		if (d.store)
 			(void)compact_store(&d);
 	}

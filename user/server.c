@@ -1015,6 +1015,12 @@ int server_handle_frame(struct server *s, uint32_t ifindex, const uint8_t *frame
 		s->stats.ignored++;
 		return 0;
 	}
+	if (s->ops.lease_sync) {
+		struct lease *l = pool_find_key(c.sn->pool, &key);
+
+		if (l)
+			s->ops.lease_sync(s->ops_ctx, l);
+	}
 	switch (req.type) {
 	case DHCPDISCOVER:
 		return handle_discover(&c, &key, now);

@@ -34,6 +34,7 @@ struct server_subnet {
 	uint32_t netmask; /* network order */
 	uint32_t subnet;
 	uint32_t broadcast;
+	uint32_t renew_base; /* first bit in xdhcp_renewed, or XDHCP_RENEW_BASE_NONE */
 };
 
 struct server_iface {
@@ -60,6 +61,10 @@ struct server_ops {
 	void (*lease_ended)(void *ctx, const struct lease *l, enum lease_end why);
 	/* Write a fast-path reply template (xdhcp_tmpl[index]). */
 	int (*template_put)(void *ctx, uint32_t index, const struct xdhcp_tmpl *t);
+	/* Before a client's message is acted on, its lease record (any
+	 * state): the caller may bring it up to date, say with a renewal the
+	 * fast path answered since (NULL: nothing to do). */
+	void (*lease_sync)(void *ctx, struct lease *l);
 };
 
 struct server_tmpl; /* reservation templates, allocated on first use */

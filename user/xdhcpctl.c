@@ -982,7 +982,7 @@ static void print_daemon_line(struct json_object *d)
 		{"leases_offered", "offered"},
 		{"punts", "punts"},
 		{"stale_punts", "stale punts"},
-		{"renew_events", "XDP renewals"},
+		{"renew_events", "XDP renewals persisted"},
 		{"events_pending", "events pending"},
 		{"events_failed", "events failed"},
 	};

@@ -167,10 +167,15 @@ def main():
         r = ratio("xdhcpd", other, "dora")
         tgt("dora ≥ %d× %s" % (need, other), None if r is None else r >= need,
             "%.2f×" % r if r else "no data")
-    ack = micro.get("cases", {}).get("ack_udhcpc", {}).get("ns")
-    ack2 = micro.get("cases", {}).get("ack_dhclient", {}).get("ns")
+    # The method: repeat >= 1e6 in one call, the request rebuilt
+    # before each run (the *_hot cases); one call per request as well.
+    cases = micro.get("cases", {})
+    ack = cases.get("ack_udhcpc_hot", {}).get("ns")
+    ack2 = cases.get("ack_dhclient_hot", {}).get("ns")
     tgt("≤ 100 ns per fast-path ACK", None if ack is None else max(ack, ack2 or 0) <= 100,
-        "%.0f ns (udhcpc), %.0f ns (dhclient)" % (ack or 0, ack2 or 0))
+        "%.0f ns (udhcpc), %.0f ns (dhclient) in a hot loop; %.0f / %.0f ns one call per request"
+        % (ack or 0, ack2 or 0, cases.get("ack_udhcpc", {}).get("ns", 0),
+           cases.get("ack_dhclient", {}).get("ns", 0)))
     h = p99_at_half("xdhcpd", "renew")
     tgt("renew p99 ≤ 20 µs at half the peak rate", None if h is None else h["p99_us"] <= 20,
         ("p99 %.1f µs at %s replies/s" % (h["p99_us"], fmt_rate(h["reply_rate"]))) if h else "no data")
@@ -303,9 +308,16 @@ def main():
         md.append("## XDP microbenchmark\n")
         md.append("`build/bench/xdpbench` (scripts/bench/xdpbench.c): `BPF_PROG_TEST_RUN` of `xdp_dhcp_rx` from "
                   "build/xdhcp.bpf.o, %d runs per case. A fast ACK rewrites the request in place, so ACK and NAK "
-                  "run one request per call (the kernel copies it in afresh) and the timer's fixed cost, measured "
-                  "on a program that only returns `XDP_PASS` (%.1f ns), is subtracted; punt and pass also run "
-                  "8192 repeats per call.\n" % (micro.get("runs", 0), micro.get("baseline_ns", 0)))
+                  "run two ways. One request per call (the kernel copies it in afresh), the timer's fixed cost, "
+                  "measured on a program that only returns `XDP_PASS` (%.1f ns), subtracted: each call starts "
+                  "with caches disturbed by the system call. And `*_hot`, the issue's method: %d calls of "
+                  "repeat %d, where a harness (scripts/bench/xdpbench.bpf.c) restores the request and clears "
+                  "the renewal mark before each run and tail-calls the program; the harness's own cost, "
+                  "measured with a target that only returns `XDP_TX` (%.1f ns), is subtracted (its undoing "
+                  "of the reply's resize, a few ns, is not), and the median call is shown. Punt and pass "
+                  "also run 8192 repeats per call.\n"
+                  % (micro.get("runs", 0), micro.get("baseline_ns", 0), 5, micro.get("runs", 0) // 5,
+                     micro.get("hot_harness_ns", 0)))
         md.append(mtable + "\n")
     md.append("## Scale\n")
     if fill:

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@
 #include "dhcp_msg.h"
 #include "pkt.h"
 #include "xdhcp.skel.h"
+#include "xdpbench.skel.h"
 
 #define PROG	    "xdpbench"
 #define IFINDEX	    1 /* lo: BPF_PROG_TEST_RUN's default ingress device */
@@ -50,7 +52,7 @@
 #define LEASE_TIME  86400
 #define NSEC	    1000000000ULL
 #define BATCH	    8192 /* repeat per call in batch mode: fits the 4 MiB ring */
-#define DRAIN_EVERY 4096 /* single runs between ring drains (renew records) */
+#define DRAIN_EVERY 4096 /* single runs between ring drains (punt records) */
 #define HIST_NS	    4096 /* per-call duration histogram, 1 ns buckets */
 
 #define SERVER_IP PKT_IP(198, 18, 0, 1)
@@ -112,8 +114,8 @@ static int load_null_prog(void)
  * runs calls of repeat 1; ring drained every DRAIN_EVERY calls.  Fills
  * r->raw_ns, r->p50, r->verdict (of the last call).
  */
-static int run_single(int prog_fd, struct ring_buffer *rb, const uint8_t *frame, size_t len,
-		      unsigned long runs, struct result *r)
+static int run_single(int prog_fd, struct ring_buffer *rb, uint64_t *mark, const uint8_t *frame,
+		      size_t len, unsigned long runs, struct result *r)
 {
 	static unsigned long hist[HIST_NS + 1];
 	unsigned long acc = 0, sum = 0;
@@ -125,6 +127,10 @@ static int run_single(int prog_fd, struct ring_buffer *rb, const uint8_t *frame,
 		if (bpf_prog_test_run_opts(prog_fd, &opts))
 			return -errno;
 		sum += opts.duration;
+		/* The daemon clears the marks once a second; a client renews
+		 * every T1: each renewal timed sets its bit afresh. */
+		if (mark)
+			*mark = 0;
 		hist[opts.duration < HIST_NS ? opts.duration : HIST_NS]++;
 		if (rb && (i % DRAIN_EVERY) == DRAIN_EVERY - 1)
 			(void)ring_buffer__consume(rb);
@@ -166,6 +172,42 @@ static int run_batch(int prog_fd, struct ring_buffer *rb, const uint8_t *frame, 
 	r->net_ns = total / (double)runs;
 	r->verdict = opts.retval;
 	return 0;
+}
+
+#define HOT_CALLS 5 /* calls per hot case; the median is reported */
+
+/*
+ * The hot loop (xdpbench.bpf.c): calls of repeat runs / HOT_CALLS through
+ * the harness, which restores frame before each run and tail-calls
+ * target_fd.  Returns the median of the kernel's mean ns per run, or a
+ * negative number on failure; *ret_verdict is the last call's.
+ */
+static double run_hot(struct xdpbench *hb, int target_fd, const uint8_t *frame, size_t len,
+		      unsigned long runs, uint32_t *ret_verdict)
+{
+	double ns[HOT_CALLS];
+	uint32_t zero = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (uint32_t)len,
+		    .repeat = (int)(runs / HOT_CALLS));
+
+	if (len > sizeof(hb->bss->bw_req) ||
+	    bpf_map_update_elem(bpf_map__fd(hb->maps.bw_target), &zero, &target_fd, BPF_ANY))
+		return -1;
+	memcpy(hb->bss->bw_req, frame, len);
+	hb->bss->bw_req_len = (uint32_t)len;
+	for (int i = 0; i < HOT_CALLS; i++) {
+		if (bpf_prog_test_run_opts(bpf_program__fd(hb->progs.bw_wrap), &opts))
+			return -1;
+		ns[i] = (double)opts.duration;
+		for (int j = i; j > 0 && ns[j] < ns[j - 1]; j--) {
+			double t = ns[j];
+
+			ns[j] = ns[j - 1];
+			ns[j - 1] = t;
+		}
+	}
+	*ret_verdict = opts.retval;
+	return ns[HOT_CALLS / 2];
 }
 
 static uint64_t counter(struct xdhcp *skel, enum xdhcp_stat id)
@@ -395,12 +437,15 @@ int main(int argc, char **argv)
 	unsigned long runs = 1000000;
 	const char *json = NULL, *only = NULL;
 	unsigned long fill = 0;
-	struct result res[8], base = {0};
+	struct result res[12], base = {0};
+	struct xdpbench *hb = NULL;
 	struct ring_buffer *rb = NULL;
+	uint64_t *mark = NULL;
 	struct xdhcp *skel = NULL;
 	uint8_t frame[PKT_FRAME_MAX];
 	int null_fd = -1, fd, len, c, n = 0, err = 1;
 	uint64_t acks0, punts0, drops0;
+	double hot_harness = 0;
 	double t0;
 	FILE *jf;
 
@@ -443,9 +488,12 @@ int main(int argc, char **argv)
 	}
 	null_fd = load_null_prog();
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.xdhcp_events), on_event, NULL, NULL);
-	if (rb && ring_buffer__add(rb, bpf_map__fd(skel->maps.xdhcp_renews), on_event, NULL))
-		rb = (ring_buffer__free(rb), NULL);
-	if (null_fd < 0 || !rb || seed(skel)) {
+	/* The renewal marks: LEASE_IP's bit is in word 0 (renew_base 0). */
+	mark = mmap(NULL, XDHCP_RENEWED_BITS / 8, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    bpf_map__fd(skel->maps.xdhcp_renewed), 0);
+	if (mark == MAP_FAILED)
+		mark = NULL;
+	if (null_fd < 0 || !rb || !mark || seed(skel)) {
 		fprintf(stderr, PROG ": set-up failed: %s\n", strerror(errno));
 		goto out;
 	}
@@ -454,7 +502,7 @@ int main(int argc, char **argv)
 
 	/* Timer baseline: the same single-run loop on XDP_PASS. */
 	len = build_pass(frame);
-	if (len < 0 || run_single(null_fd, NULL, frame, (size_t)len, runs, &base))
+	if (len < 0 || run_single(null_fd, NULL, NULL, frame, (size_t)len, runs, &base))
 		goto fail;
 
 	/* Correctness first: one udhcpc renewal must be a valid DHCPACK. */
@@ -480,7 +528,7 @@ int main(int argc, char **argv)
 
 	acks0 = counter(skel, XDHCP_STAT_FAST_ACK);
 	punts0 = counter(skel, XDHCP_STAT_PUNT);
-	drops0 = counter(skel, XDHCP_STAT_PUNT_DROP) + counter(skel, XDHCP_STAT_EVENT_DROP);
+	drops0 = counter(skel, XDHCP_STAT_PUNT_DROP);
 
 	static const struct {
 		const char *name, *what;
@@ -502,7 +550,7 @@ int main(int argc, char **argv)
 		r->name = cases[i].name;
 		r->what = cases[i].what;
 		len = !strcmp(r->name, "pass") ? build_pass(frame) : build(frame, r->name);
-		if (len < 0 || run_single(fd, rb, frame, (size_t)len, runs, r))
+		if (len < 0 || run_single(fd, rb, mark, frame, (size_t)len, runs, r))
 			goto fail;
 		r->net_ns = r->raw_ns - base.raw_ns;
 		if (r->verdict != cases[i].want) {
@@ -510,6 +558,46 @@ int main(int argc, char **argv)
 				verdict_name(r->verdict), verdict_name(cases[i].want));
 			goto out;
 		}
+	}
+	/* The replies again in a hot loop: one call of many runs, the
+	 * request restored by the harness before each (the harness's own
+	 * cost, measured with a target that only returns XDP_TX, is
+	 * subtracted). */
+	hb = xdpbench__open();
+	if (!hb || bpf_map__reuse_fd(hb->maps.xdhcp_renewed, bpf_map__fd(skel->maps.xdhcp_renewed)) ||
+	    xdpbench__load(hb)) {
+		fprintf(stderr, PROG ": cannot load the hot-loop harness: %s\n", strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < 3 && !only; i++) {
+		static const char *const hot[][3] = {
+			{"ack_udhcpc", "ack_udhcpc_hot", "fast ACK, udhcpc, hot loop (harness subtracted)"},
+			{"ack_dhclient", "ack_dhclient_hot", "fast ACK, dhclient, hot loop (harness subtracted)"},
+			{"nak", "nak_hot", "fast NAK, hot loop (harness subtracted)"},
+		};
+		struct result *r = &res[n++];
+		uint32_t verdict = 0;
+		double harness;
+
+		memset(r, 0, sizeof(*r));
+		r->name = hot[i][1];
+		r->what = hot[i][2];
+		r->runs = runs;
+		len = build(frame, hot[i][0]);
+		if (len < 0)
+			goto fail;
+		harness = run_hot(hb, bpf_program__fd(hb->progs.bw_tx), frame, (size_t)len, runs,
+				  &verdict);
+		r->raw_ns = run_hot(hb, fd, frame, (size_t)len, runs, &r->verdict);
+		if (harness < 0 || r->raw_ns < 0)
+			goto fail;
+		if (r->verdict != XDP_TX) {
+			fprintf(stderr, PROG ": %s: verdict %s, want XDP_TX\n", r->name,
+				verdict_name(r->verdict));
+			goto out;
+		}
+		r->net_ns = r->raw_ns - harness;
+		hot_harness = harness;
 	}
 	/* Punt and pass leave the frame intact: batched runs as well. */
 	for (int i = 0; i < 2 && !only; i++) {
@@ -523,20 +611,23 @@ int main(int argc, char **argv)
 			goto fail;
 		r->raw_ns = r->net_ns;
 	}
-	if (!only && counter(skel, XDHCP_STAT_FAST_ACK) - acks0 != 2 * runs) {
+	if (!only && counter(skel, XDHCP_STAT_FAST_ACK) - acks0 !=
+			     2 * runs + 2 * (runs / HOT_CALLS) * HOT_CALLS) {
 		fprintf(stderr, PROG ": fast ACK counter rose by %llu, want %lu\n",
-			(unsigned long long)(counter(skel, XDHCP_STAT_FAST_ACK) - acks0), 2 * runs);
+			(unsigned long long)(counter(skel, XDHCP_STAT_FAST_ACK) - acks0),
+			2 * runs + 2 * (runs / HOT_CALLS) * HOT_CALLS);
 		goto out;
 	}
-	if (counter(skel, XDHCP_STAT_PUNT_DROP) + counter(skel, XDHCP_STAT_EVENT_DROP) != drops0)
+	if (counter(skel, XDHCP_STAT_PUNT_DROP) != drops0)
 		fprintf(stderr, PROG ": warning: ring buffer records dropped\n");
 	if (!only && counter(skel, XDHCP_STAT_PUNT) - punts0 != 2 * runs)
 		fprintf(stderr, PROG ": warning: punt counter rose by %llu, want %lu\n",
 			(unsigned long long)(counter(skel, XDHCP_STAT_PUNT) - punts0), 2 * runs);
 
 	printf("# xdpbench: %lu runs per case, timer baseline %.1f ns per call (XDP_PASS "
-	       "program, subtracted from single runs), %.1f s\n",
-	       runs, base.raw_ns, now_mono() - t0);
+	       "program, subtracted from single runs), hot-loop harness %.1f ns per run "
+	       "(subtracted from *_hot), %.1f s\n",
+	       runs, base.raw_ns, hot_harness, now_mono() - t0);
 	printf("%-14s %9s %9s %7s  %s\n", "case", "ns/run", "raw", "p50raw", "what");
 	for (int i = 0; i < n; i++)
 		printf("%-14s %9.1f %9.1f %7u  %s\n", res[i].name, res[i].net_ns, res[i].raw_ns,
@@ -545,8 +636,9 @@ int main(int argc, char **argv)
 		jf = fopen(json, "w");
 		if (!jf)
 			goto fail;
-		fprintf(jf, "{\"runs\": %lu, \"baseline_ns\": %.1f, \"cases\": {", runs,
-			base.raw_ns);
+		fprintf(jf, "{\"runs\": %lu, \"baseline_ns\": %.1f, \"hot_harness_ns\": %.1f, "
+			"\"cases\": {",
+			runs, base.raw_ns, hot_harness);
 		for (int i = 0; i < n; i++)
 			fprintf(jf, "%s\"%s\": {\"ns\": %.1f, \"raw_ns\": %.1f, \"p50_raw\": %u}",
 				i ? ", " : "", res[i].name, res[i].net_ns, res[i].raw_ns,
@@ -560,8 +652,11 @@ fail:
 	fprintf(stderr, PROG ": BPF_PROG_TEST_RUN failed: %s\n", strerror(errno));
 out:
 	ring_buffer__free(rb);
+	if (mark)
+		munmap(mark, XDHCP_RENEWED_BITS / 8);
 	if (null_fd >= 0)
 		close(null_fd);
+	xdpbench__destroy(hb);
 	xdhcp__destroy(skel);
 	return err;
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,15 +41,17 @@
 
 /* BPF_PROG_TEST_RUN runs XDP on the loopback device of the caller's netns
  * unless ctx_in names another ingress device. */
-#define IFINDEX	   1
-#define SLOT	   7
-#define POOL	   3
-#define TMPL	   5
-#define LEASE_TIME 3600
-#define NSEC	   1000000000ULL
-#define OUT_CAP	   2048
-#define MAX_EVENTS 128
-#define SMALL_RING 4096 /* one page: a handful of punt records */
+#define IFINDEX	      1
+#define SLOT	      7
+#define POOL	      3
+#define TMPL	      5
+#define LEASE_TIME    3600
+#define NSEC	      1000000000ULL
+#define OUT_CAP	      2048
+#define MAX_EVENTS    128
+#define SMALL_RING    4096 /* one page: a handful of punt records */
+#define RENEW_BASE    320  /* the subnet's first bit in xdhcp_renewed */
+#define RENEWED_WORDS (XDHCP_RENEWED_BITS / 64)
 
 #define SERVER_IP  PKT_IP(198, 18, 0, 1)
 #define NEXT_IP	   PKT_IP(198, 18, 0, 2)
@@ -84,6 +87,7 @@ struct event {
 struct fx {
 	struct xdhcp *skel;
 	struct ring_buffer *rb;
+	uint64_t *renewed; /* xdhcp_renewed, mapped */
 	struct event ev[MAX_EVENTS];
 	int n_ev;
 	uint8_t out[OUT_CAP];
@@ -113,6 +117,16 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
+/* CLOCK_BOOTTIME - CLOCK_MONOTONIC, as the daemon publishes it. */
+static uint64_t clock_offset(void)
+{
+	struct timespec b, m;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	return (uint64_t)((b.tv_sec - m.tv_sec) * (int64_t)NSEC + (b.tv_nsec - m.tv_nsec));
+}
+
 static void seed_iface(struct fx *fx, uint32_t ifindex, uint32_t flags)
 {
 	struct xdhcp_iface ifc = {
@@ -122,6 +136,8 @@ static void seed_iface(struct fx *fx, uint32_t ifindex, uint32_t flags)
 		.pool = POOL,
 		.slot = SLOT,
 		.flags = flags,
+		.renew_base = RENEW_BASE,
+		.clock_offset_ns = clock_offset(),
 	};
 
 	memcpy(ifc.mac, if_mac, 6);
@@ -248,16 +264,19 @@ static int fx_open(void **state, uint32_t ring_bytes)
 	fx->skel = xdhcp__open();
 	if (!fx->skel)
 		goto fail;
-	if (ring_bytes && (bpf_map__set_max_entries(fx->skel->maps.xdhcp_events, ring_bytes) ||
-			   bpf_map__set_max_entries(fx->skel->maps.xdhcp_renews, ring_bytes)))
+	if (ring_bytes && bpf_map__set_max_entries(fx->skel->maps.xdhcp_events, ring_bytes))
 		goto fail;
 	if (xdhcp__load(fx->skel))
 		goto fail;
-	/* Both rings into fx->ev, punts and renewal records alike. */
 	fx->rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.xdhcp_events), on_event, fx, NULL);
-	if (!fx->rb ||
-	    ring_buffer__add(fx->rb, bpf_map__fd(fx->skel->maps.xdhcp_renews), on_event, fx))
+	if (!fx->rb)
 		goto fail;
+	fx->renewed = mmap(NULL, RENEWED_WORDS * 8, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   bpf_map__fd(fx->skel->maps.xdhcp_renewed), 0);
+	if (fx->renewed == MAP_FAILED) {
+		fx->renewed = NULL;
+		goto fail;
+	}
 	len = pkt_ack_options(fx->tmpl, sizeof(fx->tmpl), SERVER_IP, LEASE_TIME, MASK_IP, ROUTER_IP,
 			      DNS_IP);
 	if (len < 0)
@@ -270,6 +289,8 @@ static int fx_open(void **state, uint32_t ring_bytes)
 
 fail:
 	ring_buffer__free(fx->rb);
+	if (fx->renewed)
+		munmap(fx->renewed, RENEWED_WORDS * 8);
 	xdhcp__destroy(fx->skel);
 	free(fx);
 	return -1;
@@ -290,6 +311,7 @@ static int teardown(void **state)
 	struct fx *fx = *state;
 
 	ring_buffer__free(fx->rb);
+	munmap(fx->renewed, RENEWED_WORDS * 8);
 	xdhcp__destroy(fx->skel);
 	free(fx);
 	return 0;
@@ -474,15 +496,16 @@ static void check_reply(struct fx *fx, const struct pkt_req *req, const struct r
 	free(m);
 }
 
-static void check_ack(struct fx *fx, const struct pkt_req *req, uint32_t dst_ip,
-		      const uint8_t *dst_mac, const uint8_t *echo, size_t echo_len)
+/* A DHCPACK of yiaddr for req. */
+static void check_ack_of(struct fx *fx, const struct pkt_req *req, uint32_t yiaddr, uint32_t dst_ip,
+			 const uint8_t *dst_mac, const uint8_t *echo, size_t echo_len)
 {
 	struct reply_exp e = {
 		.type = DHCPACK,
 		.dst_ip = dst_ip,
 		.dst_mac = dst_mac,
 		.ciaddr = req->ciaddr,
-		.yiaddr = LEASE_IP,
+		.yiaddr = yiaddr,
 		.siaddr = NEXT_IP,
 		.flags = req->broadcast ? DHCP_FLAG_BROADCAST : 0,
 		.opts = fx->tmpl,
@@ -492,6 +515,13 @@ static void check_ack(struct fx *fx, const struct pkt_req *req, uint32_t dst_ip,
 	};
 
 	check_reply(fx, req, &e);
+}
+
+/* A DHCPACK of LEASE_IP for req. */
+static void check_ack(struct fx *fx, const struct pkt_req *req, uint32_t dst_ip,
+		      const uint8_t *dst_mac, const uint8_t *echo, size_t echo_len)
+{
+	check_ack_of(fx, req, LEASE_IP, dst_ip, dst_mac, echo, echo_len);
 }
 
 static void check_nak(struct fx *fx, const struct pkt_req *req, const uint8_t *echo,
@@ -520,8 +550,13 @@ static void check_renewed(struct fx *fx, const struct xdhcp_lease_key *k,
 {
 	struct xdhcp_lease l = get_lease(fx, k);
 
-	assert_true(l.fast_renewed_ns >= t0 && l.fast_renewed_ns <= t1);
-	assert_int_equal(l.expires_ns, l.fast_renewed_ns + (uint64_t)LEASE_TIME * NSEC);
+	/* The coarse clock lags by under a jiffy; the expiry makes up for
+	 * it, so it is never before the request's time plus the lease
+	 * (RFC 2131 4.4.5: the client counts from its request). */
+	assert_true(l.fast_renewed_ns + XDHCP_COARSE_SLACK_NS >= t0 && l.fast_renewed_ns <= t1);
+	assert_int_equal(l.expires_ns,
+			 l.fast_renewed_ns + XDHCP_COARSE_SLACK_NS + (uint64_t)LEASE_TIME * NSEC);
+	assert_true(l.expires_ns >= t0 + (uint64_t)LEASE_TIME * NSEC);
 	assert_int_equal(l.fast_renewals, before->fast_renewals + 1);
 	assert_int_equal(l.addr, before->addr);
 	assert_int_equal(l.lease_time, before->lease_time);
@@ -530,24 +565,38 @@ static void check_renewed(struct fx *fx, const struct xdhcp_lease_key *k,
 	assert_int_equal(l.flags, before->flags);
 }
 
-/* Exactly one renewal record, for k. */
-static void check_renew_event(struct fx *fx, const struct xdhcp_lease_key *k)
+/* The marks in xdhcp_renewed are exactly the bits of addrs (host parts
+ * past RENEW_BASE); they are cleared, as the daemon's swap does. */
+static void check_marks(struct fx *fx, const uint32_t *addrs, unsigned int n)
 {
-	struct xdhcp_lease l = get_lease(fx, k);
-	struct xdhcp_renew_event ev;
+	uint64_t want[RENEWED_WORDS / 64 + 8] = {0};
+	unsigned int max_word = 0;
 
-	assert_int_equal(drain(fx), 1);
-	assert_int_equal(fx->ev[0].size, sizeof(ev));
-	memcpy(&ev, fx->ev[0].data, sizeof(ev));
-	assert_int_equal(ev.hdr.type, XDHCP_EV_RENEW);
-	assert_int_equal(ev.hdr.version, XDHCP_EVENT_VERSION);
-	assert_int_equal(ev.hdr.ifindex, IFINDEX);
-	assert_int_equal(ev.addr, LEASE_IP);
-	assert_int_equal(ev.lease_time, LEASE_TIME);
-	assert_int_equal(ev.expires_ns, l.expires_ns);
-	assert_int_equal(ev.xid, htonl(XID));
-	assert_int_equal(ev.pad, 0);
-	assert_memory_equal(&ev.key, k, sizeof(*k));
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t bit = RENEW_BASE + (ntohl(addrs[i]) & ~ntohl(MASK_IP));
+
+		want[bit / 64] |= 1ULL << (bit % 64);
+		max_word = bit / 64 > max_word ? bit / 64 : max_word;
+	}
+	for (unsigned int w = 0; w < RENEWED_WORDS; w++) {
+		uint64_t got = __atomic_exchange_n(&fx->renewed[w], 0, __ATOMIC_ACQ_REL);
+
+		if (got != (w <= max_word ? want[w] : 0))
+			print_error("xdhcp_renewed word %u: want %#llx, got %#llx\n", w,
+				    (unsigned long long)(w <= max_word ? want[w] : 0),
+				    (unsigned long long)got);
+		assert_int_equal(got, w <= max_word ? want[w] : 0);
+	}
+}
+
+/* The renewal of LEASE_IP is marked for the daemon, and nothing else is:
+ * no ring-buffer record (the daemon is not woken for a renewal). */
+static void check_renew_mark(struct fx *fx)
+{
+	const uint32_t addr = LEASE_IP;
+
+	assert_int_equal(drain(fx), 0);
+	check_marks(fx, &addr, 1);
 }
 
 /* Exactly one punt record, holding the whole frame in. */
@@ -587,7 +636,7 @@ static void renew_and_check(struct fx *fx, const struct pkt_req *req,
 	t1 = now_ns();
 	check_ack(fx, req, dst_ip, dst_mac, echo, echo_len);
 	check_renewed(fx, k, &before, t0, t1);
-	check_renew_event(fx, k);
+	check_renew_mark(fx);
 	assert_stats(fx, SLOT, want);
 }
 
@@ -675,7 +724,8 @@ static void test_repeated_renewals(void **state)
 		assert_int_equal(fx->verdict, XDP_TX);
 	}
 	assert_int_equal(get_lease(fx, &k).fast_renewals, 3);
-	assert_int_equal(drain(fx), 3);
+	/* One mark however often the client renews before the daemon looks. */
+	check_renew_mark(fx);
 	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_FAST_ACK), 3);
 }
 
@@ -691,7 +741,7 @@ static void test_explicit_ingress_ifindex(void **state)
 	seed_lease(fx, &k, LEASE_IP, 600);
 	run_on(fx, in, len, IFINDEX);
 	check_ack(fx, &r, LEASE_IP, src_mac, NULL, 0);
-	check_renew_event(fx, &k);
+	check_renew_mark(fx);
 }
 
 /* A lease granted on another interface: a guest on this one claiming the
@@ -1244,15 +1294,36 @@ static void test_no_room(void **state)
 	assert_int_equal(fx->out_len, PKT_ETH_HLEN + DHCP_MIN_MAX_MSG_SIZE);
 }
 
-/* A full ring: punts are counted as lost; ACKs still go out and their
- * records are counted as lost. */
+/* Renew the lease of the client with MAC last byte i at host .i, and
+ * check the ACK. */
+static void renew_host(struct fx *fx, unsigned int i, uint32_t *ret_addr)
+{
+	uint8_t mac[6] = {0x52, 0x54, 0x00, 0x77, 0x00, (uint8_t)i};
+	uint32_t addr = htonl((ntohl(NET_IP) & ~0xffU) | i);
+	struct xdhcp_lease_key k = key_hw(mac);
+	struct pkt_req r = renewing();
+	uint8_t in[PKT_FRAME_MAX];
+	size_t len;
+
+	memcpy(r.chaddr, mac, 6);
+	r.ciaddr = addr;
+	r.src_ip = addr;
+	seed_lease(fx, &k, addr, 600);
+	len = build(in, &r);
+	run(fx, in, len);
+	check_ack_of(fx, &r, addr, addr, src_mac, NULL, 0);
+	*ret_addr = addr;
+}
+
+/* A full ring: punts are counted as lost; renewals are still answered and
+ * marked (they never needed the ring), and none is counted as lost. */
 static void test_ring_full(void **state)
 {
 	struct fx *fx = *state;
-	struct xdhcp_lease_key k = key_hw(cl_mac);
 	struct pkt_req r = renewing();
 	uint8_t in[PKT_FRAME_MAX];
-	uint64_t punts, acks = 0;
+	uint32_t addrs[40];
+	uint64_t punts;
 	size_t len;
 	int i;
 
@@ -1267,52 +1338,80 @@ static void test_ring_full(void **state)
 	assert_true(punts > 0);
 	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT_DROP), 1);
 
-	/* Renewal records fill a ring of their own. */
-	r = renewing();
-	seed_lease(fx, &k, LEASE_IP, 600);
-	len = build(in, &r);
-	for (i = 0; i < SMALL_RING / 64 && !counter(fx, SLOT, XDHCP_STAT_EVENT_DROP); i++) {
-		run(fx, in, len);
-		check_ack(fx, &r, LEASE_IP, src_mac, NULL, 0);
-		acks++;
-	}
-	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_EVENT_DROP), 1);
-	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_FAST_ACK), acks);
-	assert_int_equal(get_lease(fx, &k).fast_renewals, acks);
-	assert_int_equal(drain(fx), (int)(punts + acks - 1));
-
-	/* Drained: the next renewal is recorded again. */
-	run(fx, in, len);
-	check_renew_event(fx, &k);
+	for (i = 0; i < 40; i++)
+		renew_host(fx, 10 + (unsigned int)i, &addrs[i]);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_FAST_ACK), 40);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_EVENT_DROP), 0);
+	assert_int_equal(drain(fx), (int)punts);
+	check_marks(fx, addrs, 40);
 }
 
-/* Renewal records have a ring of their own: when it is full, a punt still
- * reaches the daemon (and unread records never delay its wakeup). */
-static void test_renew_ring_separate(void **state)
+/* Each renewed address has its own bit, from the subnet's base, across
+ * word boundaries (hosts 0, 63, 64, 255); an interface without a base
+ * (XDHCP_RENEW_BASE_NONE) answers without marking. */
+static void test_renewal_marks(void **state)
+{
+	struct fx *fx = *state;
+	static const unsigned int hosts[] = {1, 63, 64, 65, 127, 128, 200, 254, 255};
+	uint32_t addrs[sizeof(hosts) / sizeof(hosts[0])], addr;
+	struct xdhcp_iface ifc;
+	uint32_t ifindex = IFINDEX;
+
+	for (unsigned int i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		renew_host(fx, hosts[i], &addrs[i]);
+	/* Again: the bits are set already, nothing changes. */
+	renew_host(fx, 64, &addr);
+	check_marks(fx, addrs, sizeof(hosts) / sizeof(hosts[0]));
+
+	assert_int_equal(bpf_map__lookup_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
+					      sizeof(ifindex), &ifc, sizeof(ifc), 0),
+			 0);
+	ifc.renew_base = XDHCP_RENEW_BASE_NONE;
+	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
+					      sizeof(ifindex), &ifc, sizeof(ifc), BPF_ANY),
+			 0);
+	renew_host(fx, 77, &addr);
+	check_marks(fx, NULL, 0);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_FAST_ACK), 11);
+}
+
+/* The fast path reads the coarse monotonic clock plus the interface's
+ * offset: an offset a day ahead (a host that was suspended that long)
+ * moves the expiry a day on, and makes a lease that ended, by the
+ * offset's clock, be punted. */
+static void test_clock_offset(void **state)
 {
 	struct fx *fx = *state;
 	struct xdhcp_lease_key k = key_hw(cl_mac);
 	struct pkt_req r = renewing();
+	const uint64_t day = 86400 * NSEC;
 	uint8_t in[PKT_FRAME_MAX];
-	size_t len;
-	int i, records;
+	struct xdhcp_iface ifc;
+	uint32_t ifindex = IFINDEX;
+	size_t len = build(in, &r);
+	uint64_t t0;
 
-	seed_lease(fx, &k, LEASE_IP, 600);
-	len = build(in, &r);
-	for (i = 0; i < SMALL_RING / 32 && !counter(fx, SLOT, XDHCP_STAT_EVENT_DROP); i++)
-		run(fx, in, len);
-	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_EVENT_DROP), 1);
-	records = i - 1;
-	assert_true(records > 0);
-
-	r.ciaddr = OTHER_IP; /* no lease: punted */
-	r.src_ip = OTHER_IP;
-	len = build(in, &r);
+	assert_int_equal(bpf_map__lookup_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
+					      sizeof(ifindex), &ifc, sizeof(ifc), 0),
+			 0);
+	ifc.clock_offset_ns += day;
+	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
+					      sizeof(ifindex), &ifc, sizeof(ifc), BPF_ANY),
+			 0);
+	/* Ends in an hour by our clock: a day past its end by the offset's. */
+	seed_lease(fx, &k, LEASE_IP, 3600);
 	run(fx, in, len);
 	assert_int_equal(fx->verdict, XDP_DROP);
 	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT), 1);
-	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT_DROP), 0);
-	assert_int_equal(drain(fx), records + 1);
+	assert_int_equal(drain(fx), 1);
+
+	seed_lease(fx, &k, LEASE_IP, 2 * 86400);
+	t0 = now_ns();
+	run(fx, in, len);
+	check_ack(fx, &r, LEASE_IP, src_mac, NULL, 0);
+	assert_true(get_lease(fx, &k).expires_ns >= t0 + day + (uint64_t)LEASE_TIME * NSEC);
+	assert_true(get_lease(fx, &k).expires_ns <=
+		    now_ns() + day + XDHCP_COARSE_SLACK_NS + (uint64_t)LEASE_TIME * NSEC);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1510,7 +1609,7 @@ static void test_punt_rate_limit(void **state)
 
 		assert_stats(fx, SLOT, want);
 	}
-	assert_int_equal(drain(fx), 4 + 5);
+	assert_int_equal(drain(fx), 4); /* the punts; renewals are marked */
 }
 
 /* An ARP request (RFC 826) from the client, for tpa, from spa. */
@@ -1841,8 +1940,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checksum_shapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full, setup_small_ring, teardown),
-		cmocka_unit_test_setup_teardown(test_renew_ring_separate, setup_small_ring,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_renewal_marks, setup_small_ring, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pass_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unserved_iface, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_responder, setup, teardown),

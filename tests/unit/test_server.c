@@ -1109,6 +1109,43 @@ static void test_release(void **state)
 	}
 }
 
+/* The lease_sync hook sees the client's record before the message is
+ * acted on: a renewal it applies (as the daemon applies one answered in
+ * XDP) is in place when a RELEASE ends the lease; a client without a
+ * record is not reported. */
+static uint64_t sync_extend_to;
+static unsigned int n_synced;
+
+static void on_sync(void *ctx, struct lease *l)
+{
+	(void)ctx;
+	n_synced++;
+	assert_int_equal(l->state, LEASE_BOUND);
+	l->expires_ns = sync_extend_to;
+}
+
+static void test_lease_sync_before_release(void **state)
+{
+	struct fx *fx = *state;
+	struct pkt_req r = req_make(DHCPRELEASE, mac_a, 0x6100);
+	struct pkt_req d = req_make(DHCPDISCOVER, mac_b, 0x6101);
+
+	bind_client(fx, mac_a, ADDR_A, T0);
+	fx->srv.ops.lease_sync = on_sync;
+	n_synced = 0;
+	sync_extend_to = T0 + 3 * LEASE_TIME * S;
+	assert_true(send_req(fx, &d, T0 + S) > 0); /* mac_b: no record yet */
+	assert_int_equal(n_synced, 0);
+	r.ciaddr = ADDR_A;
+	r.server_id = SERVER_ID;
+	r.dst_ip = SERVER_ID;
+	assert_int_equal(send_req(fx, &r, T0 + 5 * S), 0);
+	assert_int_equal(n_synced, 1);
+	assert_int_equal(fx->n_ended, 1);
+	assert_int_equal(last_ended(fx)->why, LEASE_END_RELEASED);
+	assert_int_equal(last_ended(fx)->expires_ns, sync_extend_to);
+}
+
 static void test_release_then_sticky(void **state)
 {
 	struct fx *fx = *state;
@@ -2181,6 +2218,7 @@ int main(void)
 		T(test_init_reboot),
 		T(test_renewing_rebinding),
 		T(test_release),
+		T(test_lease_sync_before_release),
 		T(test_release_then_sticky),
 		T(test_decline_quarantines),
 		T(test_decline_ignored),

@@ -273,7 +273,7 @@ static void fx_start(struct fx *fx, const char *extra0, const char *extra1)
 	assert_ptr_equal(fx->ifc[1].subnet, &fx->srv.subnets[1]);
 	fx->srv.ifaces = fx->ifc;
 	fx->srv.n_ifaces = 2;
-	fx->srv.ops = (struct server_ops){on_bound, on_ended, on_template_put};
+	fx->srv.ops = (struct server_ops){on_bound, on_ended, on_template_put, NULL};
 	fx->srv.ops_ctx = fx;
 }
 
