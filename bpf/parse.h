@@ -81,6 +81,7 @@ enum parse_verdict {
 #define DHCP_OPTS_SERVER_ID (1 << 2) /* option 54 seen, 4 bytes */
 #define DHCP_OPTS_CLIENT_ID (1 << 3) /* option 61 seen, 1..XDHCP_CLIENT_ID_MAX bytes */
 #define DHCP_OPTS_PUNT	    (1 << 4) /* valid but not for the fast path */
+#define DHCP_OPTS_CID_COPY  (1 << 5) /* cid holds option 61's data, zero-padded */
 
 struct dhcp_opts {
 	__u32 pos;	     /* walk cursor: offset from the frame start */
@@ -92,7 +93,40 @@ struct dhcp_opts {
 	__u8 cid_len;	     /* option 61 length */
 	__u8 flags;	     /* DHCP_OPTS_* */
 	__u8 pad;
+	/* Option 61's data and zeros, copied during the walk when the frame
+	 * holds XDHCP_CLIENT_ID_MAX bytes from its start (DHCP_OPTS_CID_COPY). */
+	__u64 cid[XDHCP_CLIENT_ID_MAX / 8];
 };
+
+/* A 64-bit load at any alignment: one load in BPF (packet and map value
+ * access may be unaligned where the architecture allows it, as x86-64 and
+ * arm64 do), memcpy where this header is compiled for a host (the fuzzer). */
+static __always_inline __u64 load_u64_any(const __u8 *p)
+{
+#ifdef __bpf__
+	return *(const __u64 *)p;
+#else
+	__u64 w;
+
+	__builtin_memcpy(&w, p, sizeof(w));
+	return w;
+#endif
+}
+
+/* The first n bytes, in memory order, of a 64-bit word; 0 for n <= 0, the
+ * word for n >= 8. */
+static __always_inline __u64 word_head(__u64 w, int n)
+{
+	if (n <= 0)
+		return 0;
+	if (n >= 8)
+		return w;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return w & ((1ULL << (n * 8)) - 1);
+#else
+	return w & ~(~0ULL >> (n * 8));
+#endif
+}
 
 /* The magic cookie after the fixed header; packed: it is not aligned. */
 struct dhcp_cookie {
@@ -291,6 +325,15 @@ static __always_inline int parse_dhcp_options(const void *data, const void *data
 			o->cid_off = pos + 2;
 			o->cid_len = len;
 			o->flags |= DHCP_OPTS_CLIENT_ID;
+			/* Three word loads here instead of a helper call
+			 * later, when the frame is long enough (it nearly
+			 * always is: END and padding follow). */
+			if ((const void *)(p + 2 + XDHCP_CLIENT_ID_MAX) <= data_end) {
+				o->cid[0] = word_head(load_u64_any(p + 2), (int)len);
+				o->cid[1] = word_head(load_u64_any(p + 10), (int)len - 8);
+				o->cid[2] = word_head(load_u64_any(p + 18), (int)len - 16);
+				o->flags |= DHCP_OPTS_CID_COPY;
+			}
 			break;
 		case DHCP_OPT_OVERLOAD:
 			/* Options continue in file/sname (RFC 2132 9.3). */

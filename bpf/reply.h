@@ -63,6 +63,8 @@ _Static_assert(3 + REPLY_ECHO_LEN + 1 <= REPLY_CSUM_TAIL,
 	       "last template bytes, option 61 and END fit in the checksum window");
 _Static_assert(DHCP_MIN_MAX_MSG_SIZE - 20 - 8 - DHCP_OPTIONS_OFFSET <= XDHCP_TMPL_MAX,
 	       "the options of any reply sent lie in the rewritten area");
+_Static_assert(2 + XDHCP_CLIENT_ID_MAX + 1 + 3 <= REPLY_CSUM_TAIL,
+	       "option 61, END and the padding to a 4-byte boundary lie in the zeroed area");
 _Static_assert(REPLY_NAK_LEN + REPLY_ECHO_LEN + 1 <= REPLY_NAK_AREA &&
 		       DHCP_MIN_MSG_LEN - DHCP_OPTIONS_OFFSET <= REPLY_NAK_AREA &&
 		       (REPLY_NAK_LEN & ~3) + REPLY_CSUM_TAIL <= REPLY_NAK_AREA,
@@ -159,11 +161,33 @@ static __always_inline void reply_begin(__u8 *buf, const struct dhcp_view *v,
 	cookie->val = bpf_htonl(DHCP_MAGIC_COOKIE);
 }
 
+/* Options bytes a reply pads to (RFC 2131 section 2: a 300-byte message). */
+#define REPLY_PAD_TO (DHCP_MIN_MSG_LEN - DHCP_OPTIONS_OFFSET)
+
+/*
+ * Zero the options words from word `from` on, up to byte end +
+ * REPLY_CSUM_TAIL (rounded up to a word, within REPLY_OPT_AREA): enough
+ * for option 61, END, the padding and the checksum window after end.
+ * Shaped like reply_put_tmpl()'s loop: each step compares one register
+ * with a constant.
+ */
+static __always_inline void reply_zero_from(__u64 *dst, __u32 from, __u32 end)
+{
+	__u32 to = (end + REPLY_CSUM_TAIL + 7) / 8;
+
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < REPLY_OPT_AREA / 8; i++)
+		if (i >= from && i < to)
+			dst[i] = 0;
+}
+
 /*
  * Copy the template's option bytes to the start of the options field and
- * zero the rest of the area (REPLY_OPT_AREA).  Only tlen bytes come from
- * the template: whole 8-byte words, then the head of the last partial
- * word, then zeros, so bytes past len in the map are never sent.  Aligned
+ * zero what follows as far as this reply reaches (reply_zero_from()), not
+ * the whole area: a short template is a dozen stores, not 44.  Only tlen
+ * bytes come from the template: whole 8-byte words, then the head of the
+ * last partial word, then zeros, so bytes past len in the map are never
+ * sent.  Aligned
  * words on both sides (template data at offset 8 of the value, options at
  * REPLY_OPT_OFF).  Returns the options length so far.
  *
@@ -180,17 +204,15 @@ static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *
 	__u32 words = tlen / 8;
 
 #pragma clang loop unroll(full)
-	for (__u32 i = 0; i < XDHCP_TMPL_MAX / 8; i++) {
+	for (__u32 i = 0; i < XDHCP_TMPL_MAX / 8; i++)
 		if (i < words)
 			dst[i] = src[i];
-		else
-			dst[i] = 0;
-	}
+	/* Zeros from the template's end: as far as the reply can reach
+	 * (option 61, END, the padding to 300 bytes) and the checksum window
+	 * spans; bytes past the datagram are never sent nor summed. */
+	reply_zero_from(dst, words, tlen < REPLY_PAD_TO ? REPLY_PAD_TO : tlen);
 	if (words < XDHCP_TMPL_MAX / 8 && (tlen & 7))
 		dst[words] = reply_word_head(src[words], tlen & 7);
-#pragma clang loop unroll(full)
-	for (__u32 i = XDHCP_TMPL_MAX / 8; i < REPLY_OPT_AREA / 8; i++)
-		dst[i] = 0;
 	return tlen;
 }
 
@@ -224,6 +246,7 @@ static __always_inline __u32 reply_put_tail(__u8 *buf, __u32 olen,
 					    const struct xdhcp_lease_key *key)
 {
 	__u32 id_len = key->len;
+	const __u64 *id;
 	__u8 *p;
 
 	/* Bounds for the verifier: the echo and END stay in the buffer. */
@@ -236,7 +259,14 @@ static __always_inline __u32 reply_put_tail(__u8 *buf, __u32 olen,
 	}
 	p[0] = DHCP_OPT_CLIENT_ID;
 	p[1] = id_len;
-	__builtin_memcpy(p + 2, key->id, XDHCP_CLIENT_ID_MAX);
+	/* Three word stores at any alignment (the JIT and the verifier allow
+	 * them on architectures with efficient unaligned access, x86-64 and
+	 * arm64 among them), not the 24 byte stores a memcpy to an unknown
+	 * alignment becomes. */
+	id = (const __u64 *)key->id;
+	*(__u64 *)(p + 2) = id[0];
+	*(__u64 *)(p + 10) = id[1];
+	*(__u64 *)(p + 18) = id[2];
 	p[2 + id_len] = DHCP_OPT_END;
 	return olen + 2 + id_len + 1;
 }

@@ -83,6 +83,10 @@ static __always_inline int build_key(struct xdp_md *ctx, const struct dhcp_view 
 		cid_len = m1 + 1;
 		key->kind = XDHCP_KEY_CLIENT_ID;
 		key->len = cid_len;
+		if (r->opts->flags & DHCP_OPTS_CID_COPY) {
+			__builtin_memcpy(key->id, r->opts->cid, XDHCP_CLIENT_ID_MAX);
+			return 0;
+		}
 		return bpf_xdp_load_bytes(ctx, r->opts->cid_off, key->id, cid_len) ? -1 : 0;
 	}
 	key->kind = XDHCP_KEY_HWADDR;

@@ -423,7 +423,8 @@ static void usage(FILE *out)
 		     "Time the XDP fast path (build/xdhcp.bpf.o, linked in as its skeleton)\n"
 		     "with BPF_PROG_TEST_RUN: fast ACK (udhcpc and dhclient renewals), NAK,\n"
 		     "punt (DISCOVER) and pass (not DHCP).  Default 1000000 runs per case.\n"
-		     "--case NAME runs one of ack_udhcpc, ack_dhclient, nak, punt, pass\n"
+		     "--case NAME runs one of ack_udhcpc, ack_dhclient, nak, punt, pass,\n"
+		     "ack_udhcpc_hot, ack_dhclient_hot, nak_hot\n"
 		     "(for a profiler).\n");
 }
 
@@ -569,16 +570,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot load the hot-loop harness: %s\n", strerror(errno));
 		goto out;
 	}
-	for (size_t i = 0; i < 3 && !only; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		static const char *const hot[][3] = {
 			{"ack_udhcpc", "ack_udhcpc_hot", "fast ACK, udhcpc, hot loop (harness subtracted)"},
 			{"ack_dhclient", "ack_dhclient_hot", "fast ACK, dhclient, hot loop (harness subtracted)"},
 			{"nak", "nak_hot", "fast NAK, hot loop (harness subtracted)"},
 		};
-		struct result *r = &res[n++];
+		struct result *r = &res[n];
 		uint32_t verdict = 0;
 		double harness;
 
+		if (only && strcmp(only, hot[i][1]))
+			continue;
+		n++;
 		memset(r, 0, sizeof(*r));
 		r->name = hot[i][1];
 		r->what = hot[i][2];
