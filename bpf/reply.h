@@ -65,6 +65,8 @@ _Static_assert(DHCP_MIN_MAX_MSG_SIZE - 20 - 8 - DHCP_OPTIONS_OFFSET <= XDHCP_TMP
 	       "the options of any reply sent lie in the rewritten area");
 _Static_assert(2 + XDHCP_CLIENT_ID_MAX + 1 + 3 <= REPLY_CSUM_TAIL,
 	       "option 61, END and the padding to a 4-byte boundary lie in the zeroed area");
+_Static_assert((XDHCP_TMPL_MAX / 8 - 1 + (REPLY_CSUM_TAIL + 7) / 8 + 1) * 8 <= REPLY_OPT_AREA,
+	       "the words zeroed after the longest partial template stay in the area");
 _Static_assert(REPLY_NAK_LEN + REPLY_ECHO_LEN + 1 <= REPLY_NAK_AREA &&
 		       DHCP_MIN_MSG_LEN - DHCP_OPTIONS_OFFSET <= REPLY_NAK_AREA &&
 		       (REPLY_NAK_LEN & ~3) + REPLY_CSUM_TAIL <= REPLY_NAK_AREA,
@@ -161,41 +163,33 @@ static __always_inline void reply_begin(__u8 *buf, const struct dhcp_view *v,
 	cookie->val = bpf_htonl(DHCP_MAGIC_COOKIE);
 }
 
-/* Options bytes a reply pads to (RFC 2131 section 2: a 300-byte message). */
-#define REPLY_PAD_TO (DHCP_MIN_MSG_LEN - DHCP_OPTIONS_OFFSET)
+/* Options bytes a reply pads to (RFC 2131 section 2: a 300-byte message),
+ * in whole words. */
+#define REPLY_PAD_WORDS	 ((DHCP_MIN_MSG_LEN - DHCP_OPTIONS_OFFSET + 7) / 8)
+/* Words zeroed after the template's last (partial) word: option 61, END,
+ * the padding to a 4-byte boundary and the checksum window all end
+ * within them. */
+#define REPLY_TAIL_WORDS ((REPLY_CSUM_TAIL + 7) / 8 + 1)
 
 /*
- * Zero the options words from word `from` on, up to byte end +
- * REPLY_CSUM_TAIL (rounded up to a word, within REPLY_OPT_AREA): enough
- * for option 61, END, the padding and the checksum window after end.
- * Shaped like reply_put_tmpl()'s loop: each step compares one register
- * with a constant.
- */
-static __always_inline void reply_zero_from(__u64 *dst, __u32 from, __u32 end)
-{
-	__u32 to = (end + REPLY_CSUM_TAIL + 7) / 8;
-
-#pragma clang loop unroll(full)
-	for (__u32 i = 0; i < REPLY_OPT_AREA / 8; i++)
-		if (i >= from && i < to)
-			dst[i] = 0;
-}
-
-/*
- * Copy the template's option bytes to the start of the options field and
- * zero what follows as far as this reply reaches (reply_zero_from()), not
- * the whole area: a short template is a dozen stores, not 44.  Only tlen
- * bytes come from the template: whole 8-byte words, then the head of the
- * last partial word, then zeros, so bytes past len in the map are never
- * sent.  Aligned
- * words on both sides (template data at offset 8 of the value, options at
- * REPLY_OPT_OFF).  Returns the options length so far.
+ * Copy the template's option bytes to the start of the options field,
+ * with zeros where this reply can reach past them, not in the whole area:
+ * the first REPLY_PAD_WORDS words (a short reply's padding to 300 bytes),
+ * and REPLY_TAIL_WORDS words from the template's last partial word (option
+ * 61, END, padding, the checksum window).  A typical template costs about
+ * 20 stores, not 44.  Only tlen bytes come from the template: whole 8-byte
+ * words, then the head of the last partial word, so bytes past len in the
+ * map are never sent.  Aligned words on both sides (template data at
+ * offset 8 of the value, options at REPLY_OPT_OFF).  Returns the options
+ * length so far.
  *
  * Shaped for the verifier: the loop is fully unrolled and each step
  * compares the same register (words) with a constant, so once a step has
  * left the loop the later comparisons are known and the paths stay linear
  * in the template length.  A loop that clang strength-reduces into a second
- * counter makes every step look undecided and the paths multiply.
+ * counter makes every step look undecided and the paths multiply.  The
+ * zeros after the template are stores at a variable offset (words + k),
+ * with no branch per step.
  */
 static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *t, __u32 tlen)
 {
@@ -203,16 +197,24 @@ static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *
 	__u64 *dst = (__u64 *)(buf + REPLY_OPT_OFF);
 	__u32 words = tlen / 8;
 
+	/* What a short reply pads to 300 bytes with. */
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < REPLY_PAD_WORDS; i++)
+		dst[i] = 0;
 #pragma clang loop unroll(full)
 	for (__u32 i = 0; i < XDHCP_TMPL_MAX / 8; i++)
 		if (i < words)
 			dst[i] = src[i];
-	/* Zeros from the template's end: as far as the reply can reach
-	 * (option 61, END, the padding to 300 bytes) and the checksum window
-	 * spans; bytes past the datagram are never sent nor summed. */
-	reply_zero_from(dst, words, tlen < REPLY_PAD_TO ? REPLY_PAD_TO : tlen);
-	if (words < XDHCP_TMPL_MAX / 8 && (tlen & 7))
-		dst[words] = reply_word_head(src[words], tlen & 7);
+	if (words >= XDHCP_TMPL_MAX / 8) {
+#pragma clang loop unroll(full)
+		for (__u32 i = XDHCP_TMPL_MAX / 8; i < REPLY_OPT_AREA / 8; i++)
+			dst[i] = 0;
+		return tlen;
+	}
+	dst[words] = (tlen & 7) ? reply_word_head(src[words], tlen & 7) : 0;
+#pragma clang loop unroll(full)
+	for (__u32 k = 1; k < REPLY_TAIL_WORDS; k++)
+		dst[words + k] = 0;
 	return tlen;
 }
 
