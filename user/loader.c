@@ -381,12 +381,20 @@ static int adopt_program(struct loader *ld, uint32_t id, char *err, size_t errle
 	return 0;
 }
 
+/* Pins of earlier versions, removed with ours: "renews" was the renewal
+ * ring before xdhcp_renewed. */
+static const char *const retired_pins[] = {"renews"};
+
 static void unpin_all(struct loader *ld)
 {
 	char path[4200];
 
 	for (size_t i = 0; i < N_PINS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", ld->pin_dir, pins[i].pin);
+		(void)unlink(path);
+	}
+	for (size_t i = 0; i < sizeof(retired_pins) / sizeof(retired_pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", ld->pin_dir, retired_pins[i]);
 		(void)unlink(path);
 	}
 	(void)rmdir(ld->pin_dir);
