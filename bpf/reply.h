@@ -6,9 +6,9 @@
  * Layout of the buffer: the IPv4 header starts at XDHCP_REPLY_IP_OFF, the
  * link-layer header (14 or 18 bytes) ends there, so every later offset is
  * a compile-time constant and the options start 8-byte aligned.  Every
- * byte sent is written for this reply (headers field by field, the whole
- * options area up to XDHCP_TMPL_MAX), except sname and file, which nothing
- * ever writes: they keep the zeros the map was created with.  Nothing of
+ * byte sent is written for this reply (headers field by field, the options
+ * up to where this reply's padding and checksum window end, see
+ * reply_put_tmpl()), except sname and file, which nothing ever writes: they keep the zeros the map was created with.  Nothing of
  * an earlier packet or another client can leak out, and no per-packet
  * memset of the buffer is needed.
  *
@@ -43,8 +43,8 @@
  * or below the end of the template (or of the NAK's fixed options): up to
  * three bytes of it, option 61 and END, then zeros. */
 #define REPLY_CSUM_TAIL 32
-/* Options area rewritten for every reply: the template area, and the
- * checksum window past its end. */
+/* Options area a reply can use: the template area, and the checksum
+ * window past its end (each reply writes what of it it reaches). */
 #define REPLY_OPT_AREA	(XDHCP_TMPL_MAX + REPLY_CSUM_TAIL)
 /* The NAK's fixed options (53, 54) and the bytes zeroed before them: a
  * NAK with option 61 and padding to 300 bytes stays inside. */
@@ -90,16 +90,6 @@ struct reply_params {
 	__be16 flags;
 	__u8 eth_dst[6];
 };
-
-/* Keep the first n (1..7) bytes of a word loaded from memory. */
-static __always_inline __u64 reply_word_head(__u64 w, __u32 n)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return w & ((1ULL << (n * 8)) - 1);
-#else
-	return w & ~(~0ULL >> (n * 8));
-#endif
-}
 
 /* Sum of n 32-bit words at p, n a constant (one's-complement partial sum:
  * csum_fold() turns it into 16 bits). */
@@ -211,7 +201,7 @@ static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *
 			dst[i] = 0;
 		return tlen;
 	}
-	dst[words] = (tlen & 7) ? reply_word_head(src[words], tlen & 7) : 0;
+	dst[words] = word_head(src[words], (int)(tlen & 7)); /* parse.h */
 #pragma clang loop unroll(full)
 	for (__u32 k = 1; k < REPLY_TAIL_WORDS; k++)
 		dst[words + k] = 0;

@@ -160,7 +160,8 @@ static __always_inline int decide(struct xdp_md *ctx, void *data, void *data_end
 		return init_reboot ? ACT_NAK : ACT_PUNT;
 	/* CLOCK_BOOTTIME from the coarse clock (see clock_offset_ns): it
 	 * lags by under a jiffy, so a lease may be answered that long past
-	 * its end, before the daemon could have reused the address. */
+	 * its end.  The daemon ends leases on its 1 s tick and deletes the
+	 * map entry before the address can go to anyone else. */
 	r->now = bpf_ktime_get_coarse_ns() + iface->clock_offset_ns;
 	if (r->lease->expires_ns <= r->now)
 		return ACT_PUNT;
@@ -224,8 +225,8 @@ static __always_inline int punt(struct xdp_md *ctx, struct xdhcp_scratch *s, str
 	ev->pad = 0;
 	ev->ts_ns = bpf_ktime_get_boot_ns();
 	/* Adaptive wakeup: the daemon is woken when this is the first
-	 * unread punt; it drains the ring before it sleeps again.  Renewal
-	 * records live in their own ring, so they never hide a punt. */
+	 * unread punt; it drains the ring before it sleeps again.  Nothing
+	 * else uses the ring (renewals are marks), so nothing hides a punt. */
 	if (bpf_xdp_load_bytes(ctx, 0, ev->data, len) ||
 	    bpf_ringbuf_output(&xdhcp_events, ev, XDHCP_PUNT_HDR_LEN + len, 0)) {
 		stat_inc(st, XDHCP_STAT_PUNT_DROP);
@@ -237,8 +238,10 @@ static __always_inline int punt(struct xdp_md *ctx, struct xdhcp_scratch *s, str
 
 /* Tell the daemon about a renewal answered here: set the bit of the
  * lease's address in xdhcp_renewed.  The OR is atomic (other CPUs mark
- * other bits of the word, the daemon swaps it with 0) and, being after the
- * lease's new expiry was written, tells the daemon where to read it. */
+ * other bits of the word, the daemon swaps it with 0) and a fetching one,
+ * whose result is kept: BPF orders those fully on every architecture, so
+ * the lease's new expiry, written before, is visible to a daemon that sees
+ * the bit (a non-fetching OR is relaxed, on arm64 for one). */
 static __always_inline void mark_renewed(const struct xdhcp_iface *iface, __be32 addr)
 {
 	__u32 base = iface->renew_base, bit, word;
@@ -249,8 +252,11 @@ static __always_inline void mark_renewed(const struct xdhcp_iface *iface, __be32
 	bit = base + (bpf_ntohl(addr) & ~bpf_ntohl(iface->mask));
 	word = bit / 64;
 	w = bpf_map_lookup_elem(&xdhcp_renewed, &word);
-	if (w)
-		__sync_fetch_and_or(w, 1ULL << (bit % 64));
+	if (w) {
+		__u64 old = __sync_fetch_and_or(w, 1ULL << (bit % 64));
+
+		barrier_var(old);
+	}
 }
 
 /*

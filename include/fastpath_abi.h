@@ -6,7 +6,8 @@
  *
  * Rules: only <linux/types.h> types, explicit padding, a size assertion per
  * struct, append-only enums.  Network-order fields are __be*; everything else
- * is host order.  Times are CLOCK_BOOTTIME nanoseconds (bpf_ktime_get_boot_ns).
+ * is host order.  Times are CLOCK_BOOTTIME nanoseconds (the fast path reads
+ * them as the coarse monotonic clock plus xdhcp_iface.clock_offset_ns).
  */
 #ifndef XDHCP_FASTPATH_ABI_H
 #define XDHCP_FASTPATH_ABI_H

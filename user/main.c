@@ -1222,9 +1222,9 @@ static void publish_clock(struct daemon *d)
 	if (off - d->clock_offset_ns < NS_PER_S / 1000 ||
 	    d->clock_offset_ns - off < NS_PER_S / 1000)
 		return;
-	pr_info("CLOCK_BOOTTIME moved %" PRIu64 " ms ahead of CLOCK_MONOTONIC (a resume): "
-		"updating the fast path's clock",
-		(uint64_t)((off - d->clock_offset_ns) / (NS_PER_S / 1000)));
+	pr_info("CLOCK_BOOTTIME - CLOCK_MONOTONIC moved by %" PRId64 " ms (a resume): updating "
+		"the fast path's clock",
+		((int64_t)off - (int64_t)d->clock_offset_ns) / (int64_t)(NS_PER_S / 1000));
 	r = publish_interfaces(d);
 	if (r)
 		pr_warn("cannot write interface configuration to the maps: %s", strerror(-r));
@@ -1406,8 +1406,13 @@ static void rewrite_lease_map(struct daemon *d)
 		if (!d->srv.subnets[i].pool)
 			continue;
 		while ((l = pool_each(d->srv.subnets[i].pool, &it))) {
-			if (l->state == LEASE_BOUND)
-				map_put(d, l);
+			if (l->state != LEASE_BOUND)
+				continue;
+			/* A renewal answered in XDP since the last collect
+			 * (the reload took a while) is in the entry about to
+			 * be overwritten: take it first. */
+			(void)adopt_fast_renewal(d, l);
+			map_put(d, l);
 		}
 	}
 	while (bpf_map_get_next_key(d->ld.leases_fd, prev, &next) == 0) {

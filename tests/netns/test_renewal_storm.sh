@@ -41,7 +41,6 @@ flood_renew 200
 acks1=$(stat_sum fast_ack)
 log "fast ACKs $acks0 -> $acks1 while the daemon was stopped"
 [ $((acks1 - acks0)) -ge 70000 ] || fail "renewals went unanswered while the daemon was stopped"
-[ "$(stat_sum event_drop)" -eq 0 ] || fail "renewals counted as lost"
 kill -CONT "$XDHCPD_PID"
 
 wait_for 5 sh -c "[ \$(awk -v ip='$ip' '\$2 == ip && \$1 == \"renew\" { n++ } END { print n + 0 }' '$TMP/leases') -gt $records0 ]" ||
