@@ -256,7 +256,7 @@ $(BENCH_DIR)/loadgen.o: scripts/bench/loadgen.c scripts/bench/loadgen.h $(BENCH_
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BENCH_CFLAGS) -Iscripts/bench -c $< -o $@
 
-$(BENCH_DIR)/%: $(BENCH_DIR)/%.o $(TESTLIB_OBJS) $(LIB_A)
+$(BENCH_DIR)/%: $(BENCH_DIR)/%.o $(TESTLIB_OBJS) $(CORE_A) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(LDLIBS_HOST) -lm
 

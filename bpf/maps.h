@@ -49,6 +49,21 @@ struct {
 } xdhcp_ifaces SEC(".maps");
 
 /*
+ * xdhcp_ifcache: xdhcp_ifaces again, as a direct-mapped array the fast
+ * path reads first (see struct xdhcp_ifcache for the update protocol).
+ * Writer: the daemon, through its mapping.  Reader: the fast path.
+ * Key: __u32 ifindex % XDHCP_IFCACHE_SLOTS.  Value: struct xdhcp_ifcache,
+ * host order except the xdhcp_iface fields typed __be32.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDHCP_IFCACHE_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xdhcp_ifcache);
+} xdhcp_ifcache SEC(".maps");
+
+/*
  * xdhcp_tmpl: ready-made DHCPACK option blocks, indexed by lease->tmpl.
  * Writer: the daemon.  Reader: the fast path when it builds an ACK.
  * Key: __u32 index, host order.

@@ -113,6 +113,19 @@ static __always_inline __u64 load_u64_any(const __u8 *p)
 #endif
 }
 
+/* A 32-bit load at any alignment, as load_u64_any(). */
+static __always_inline __u32 load_u32_any(const __u8 *p)
+{
+#ifdef __bpf__
+	return *(const __u32 *)p;
+#else
+	__u32 w;
+
+	__builtin_memcpy(&w, p, sizeof(w));
+	return w;
+#endif
+}
+
 /* The first n bytes, in memory order, of a 64-bit word; 0 for n <= 0, the
  * word for n >= 8. */
 static __always_inline __u64 word_head(__u64 w, int n)

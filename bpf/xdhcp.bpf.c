@@ -37,10 +37,10 @@ enum fp_action {
 
 /* A request the fast path can answer, filled by decide(). */
 struct fp_request {
-	struct xdhcp_lease_key key;
-	struct xdhcp_lease *lease; /* ACT_ACK only */
-	__u64 now;		   /* CLOCK_BOOTTIME, read once per packet */
-	struct dhcp_opts *opts;	   /* in the scratch map */
+	struct xdhcp_lease_key key __attribute__((aligned(8))); /* written as words */
+	struct xdhcp_lease *lease;				/* ACT_ACK only */
+	__u64 now;		/* CLOCK_BOOTTIME, read once per packet */
+	struct dhcp_opts *opts; /* in the scratch map */
 };
 
 static __always_inline struct xdhcp_stats *stats_slot(__u32 slot)
@@ -52,6 +52,25 @@ static __always_inline struct xdhcp_stats *stats_slot(__u32 slot)
 	return bpf_map_lookup_elem(&xdhcp_stats, &slot);
 }
 
+/* The served interface ifindex, or NULL: from its xdhcp_ifcache slot when
+ * the slot holds it (an inlined array lookup), else from xdhcp_ifaces.
+ * The copy is picked by address arithmetic on the tag just loaded, so the
+ * loads from it are ordered after the tag's even on weakly ordered CPUs
+ * (address dependency); the daemon stores the tag with release order. */
+static __always_inline const struct xdhcp_iface *iface_get(__u32 ifindex)
+{
+	__u32 k = ifindex & (XDHCP_IFCACHE_SLOTS - 1);
+	struct xdhcp_ifcache *c = bpf_map_lookup_elem(&xdhcp_ifcache, &k);
+
+	if (c) {
+		__u64 tag = *(volatile __u64 *)&c->tag;
+
+		if ((__u32)tag == ifindex)
+			return &c->copy[(tag >> 32) & 1];
+	}
+	return bpf_map_lookup_elem(&xdhcp_ifaces, &ifindex);
+}
+
 /* Callers hold a non-NULL st: one pointer state for the verifier rather
  * than "counters or not" doubling every later path. */
 static __always_inline void stat_inc(struct xdhcp_stats *st, __u32 id)
@@ -61,16 +80,28 @@ static __always_inline void stat_inc(struct xdhcp_stats *st, __u32 id)
 		st->cnt[id]++;
 }
 
+/* The first word of a lease key: pool, kind, len, htype and pad in
+ * memory order (struct xdhcp_lease_key). */
+static __always_inline __u64 key_word0(__u32 pool, __u32 kind, __u32 len, __u32 htype)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u64)pool | (__u64)kind << 32 | (__u64)len << 40 | (__u64)htype << 48;
+#else
+	return (__u64)pool << 32 | kind << 24 | len << 16 | htype << 8;
+#endif
+}
+
 /* The lease key of RFC 2131 section 4.2: the client identifier (option 61)
- * when present, else the hardware type and address. */
+ * when present, else the hardware type and address.  Written as four
+ * whole words: the hash lookup reads the key right away, and a load that
+ * spans several smaller stores waits for them to reach the cache instead
+ * of being forwarded from the store buffer. */
 static __always_inline int build_key(struct xdp_md *ctx, const struct dhcp_view *v,
 				     const struct xdhcp_iface *iface, struct fp_request *r)
 {
-	struct xdhcp_lease_key *key = &r->key;
+	__u64 *kw = (__u64 *)&r->key;
 	__u32 cid_len = r->opts->cid_len;
 
-	__builtin_memset(key, 0, sizeof(*key));
-	key->pool = iface->pool;
 	if (r->opts->flags & DHCP_OPTS_CLIENT_ID) {
 		/* parse_dhcp_options() already enforced 1..MAX.  For the
 		 * verifier, the register passed is derived after the check
@@ -81,18 +112,19 @@ static __always_inline int build_key(struct xdp_md *ctx, const struct dhcp_view 
 			return -1;
 		barrier_var(m1);
 		cid_len = m1 + 1;
-		key->kind = XDHCP_KEY_CLIENT_ID;
-		key->len = cid_len;
+		kw[0] = key_word0(iface->pool, XDHCP_KEY_CLIENT_ID, cid_len, 0);
 		if (r->opts->flags & DHCP_OPTS_CID_COPY) {
-			__builtin_memcpy(key->id, r->opts->cid, XDHCP_CLIENT_ID_MAX);
+			kw[1] = r->opts->cid[0];
+			kw[2] = r->opts->cid[1];
+			kw[3] = r->opts->cid[2];
 			return 0;
 		}
-		return bpf_xdp_load_bytes(ctx, r->opts->cid_off, key->id, cid_len) ? -1 : 0;
+		kw[1] = kw[2] = kw[3] = 0;
+		return bpf_xdp_load_bytes(ctx, r->opts->cid_off, r->key.id, cid_len) ? -1 : 0;
 	}
-	key->kind = XDHCP_KEY_HWADDR;
-	key->htype = DHCP_HTYPE_ETHER;
-	key->len = DHCP_HLEN_ETHER;
-	__builtin_memcpy(key->id, v->dhcp->chaddr, DHCP_HLEN_ETHER);
+	kw[0] = key_word0(iface->pool, XDHCP_KEY_HWADDR, DHCP_HLEN_ETHER, DHCP_HTYPE_ETHER);
+	kw[1] = word_head(load_u64_any(v->dhcp->chaddr), DHCP_HLEN_ETHER);
+	kw[2] = kw[3] = 0;
 	return 0;
 }
 
@@ -265,20 +297,36 @@ static __always_inline void mark_renewed(const struct xdhcp_iface *iface, __be32
  * Returns 0; -1 to punt the request (reply above 576 bytes or frame not
  * resizable, the request is intact); XDP_DROP when the frame was resized
  * but the copy failed (the request is gone, nothing to punt).  NO_ROOM
- * counts both failures.  head_len and head_sum: the options whose
- * checksum is already known (reply_finish()).  After this, v's packet
+ * counts both failures.  t: the ACK's template (tlen bytes, options so
+ * far), or NULL for a NAK (its fixed options).  After this, v's packet
  * pointers are stale.
  */
-static __always_inline int
-finish_and_send(struct xdp_md *ctx, const struct dhcp_view *v, const struct xdhcp_iface *iface,
-		const struct fp_request *r, const struct reply_params *rp, __u32 olen,
-		__u32 head_len, __s64 head_sum, struct xdhcp_scratch *s, struct xdhcp_stats *st)
+static __always_inline int finish_and_send(struct xdp_md *ctx, const struct dhcp_view *v,
+					   const struct xdhcp_iface *iface,
+					   const struct fp_request *r,
+					   const struct reply_params *rp, __u32 olen,
+					   const struct xdhcp_tmpl *t, __u32 tlen,
+					   struct xdhcp_scratch *s, struct xdhcp_stats *st)
 {
+	__s64 opt_sum;
 	__u32 len;
 	int err;
 
 	olen = reply_put_tail(s->reply, olen, &r->key);
-	len = olen ? reply_finish(s->reply, v->l2_len, olen, iface, rp, head_len, head_sum) : 0;
+	if (t) {
+		/* The template's own sum covers its first tlen & ~3 bytes;
+		 * a template without one is summed by reply_finish(). */
+		opt_sum = t->csum ? reply_tail_sum(t, tlen, &r->key) : -1;
+		if (opt_sum >= 0)
+			opt_sum += t->csum;
+	} else {
+		/* The NAK's options and the window past them (option 61,
+		 * END, zeros), read back: NAKs are rare. */
+		opt_sum = (__s64)(reply_sum32(s->reply + REPLY_OPT_OFF, REPLY_NAK_LEN / 4) +
+				  reply_sum32(s->reply + REPLY_OPT_OFF + (REPLY_NAK_LEN & ~3U),
+					      REPLY_CSUM_TAIL / 4));
+	}
+	len = olen ? reply_finish(s->reply, v->l2_len, olen, iface, rp, opt_sum) : 0;
 	if (!len) {
 		stat_inc(st, XDHCP_STAT_NO_ROOM);
 		return -1;
@@ -335,9 +383,7 @@ static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
 	}
 	reply_begin(s->reply, v, iface, &rp);
 	olen = reply_put_tmpl(s->reply, t, tlen);
-	/* The template's sum covers its first tlen & ~3 bytes. */
-	err = finish_and_send(ctx, v, iface, r, &rp, olen, tlen & ~3U, t->csum ? t->csum : -1, s,
-			      st);
+	err = finish_and_send(ctx, v, iface, r, &rp, olen, t, tlen, s, st);
 	if (err)
 		return err;
 
@@ -376,9 +422,7 @@ static __always_inline int fast_nak(struct xdp_md *ctx, struct dhcp_view *v,
 
 	reply_begin(s->reply, v, iface, &rp);
 	olen = reply_put_nak(s->reply, iface);
-	err = finish_and_send(ctx, v, iface, r, &rp, olen, REPLY_NAK_LEN & ~3U,
-			      (__s64)reply_sum32(s->reply + REPLY_OPT_OFF, REPLY_NAK_LEN / 4), s,
-			      st);
+	err = finish_and_send(ctx, v, iface, r, &rp, olen, NULL, 0, s, st);
 	if (err)
 		return err;
 	stat_inc(st, XDHCP_STAT_FAST_NAK);
@@ -389,13 +433,11 @@ static __always_inline int fast_nak(struct xdp_md *ctx, struct dhcp_view *v,
  * asked for it, pass everything else. */
 static __always_inline int xdp_arp(struct xdp_md *ctx, void *data, void *data_end)
 {
-	__u32 ifindex = ctx->ingress_ifindex;
-	struct xdhcp_iface *iface;
+	const struct xdhcp_iface *iface = iface_get(ctx->ingress_ifindex);
 	struct xdhcp_stats *st;
 	struct ethhdr *eth;
 	struct arp_ipv4 *a;
 
-	iface = bpf_map_lookup_elem(&xdhcp_ifaces, &ifindex);
 	if (!iface || !(iface->flags & XDHCP_IF_ARP))
 		return XDP_PASS;
 	a = arp_request_for(data, data_end, iface, &eth);
@@ -413,8 +455,7 @@ int xdp_dhcp_rx(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 ifindex = ctx->ingress_ifindex;
-	struct xdhcp_iface *iface;
+	const struct xdhcp_iface *iface;
 	struct xdhcp_scratch *s;
 	struct xdhcp_stats *st;
 	struct fp_request r;
@@ -425,7 +466,7 @@ int xdp_dhcp_rx(struct xdp_md *ctx)
 	if (parse_frame(data, data_end, &v))
 		return xdp_arp(ctx, data, data_end);
 
-	iface = bpf_map_lookup_elem(&xdhcp_ifaces, &ifindex);
+	iface = iface_get(ctx->ingress_ifindex);
 	st = stats_slot(iface ? iface->slot : 0);
 	s = bpf_map_lookup_elem(&xdhcp_scratch, &zero);
 	if (!st || !s)

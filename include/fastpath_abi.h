@@ -21,6 +21,7 @@
 #define XDHCP_PROG_NAME	  "xdp_dhcp_rx"
 #define XDHCP_MAP_LEASES  "xdhcp_leases"
 #define XDHCP_MAP_IFACES  "xdhcp_ifaces"
+#define XDHCP_MAP_IFCACHE "xdhcp_ifcache"
 #define XDHCP_MAP_TMPL	  "xdhcp_tmpl"
 #define XDHCP_MAP_STATS	  "xdhcp_stats"
 #define XDHCP_MAP_EVENTS  "xdhcp_events"
@@ -30,6 +31,7 @@
 /* File names under the pin directory. */
 #define XDHCP_PIN_LEASES  "leases"
 #define XDHCP_PIN_IFACES  "ifaces"
+#define XDHCP_PIN_IFCACHE "ifcache"
 #define XDHCP_PIN_TMPL	  "templates"
 #define XDHCP_PIN_STATS	  "stats"
 #define XDHCP_PIN_EVENTS  "events"
@@ -38,6 +40,7 @@
 /* Default capacities (the daemon may raise them before load). */
 #define XDHCP_LEASES_MAX_DEFAULT (1U << 20)
 #define XDHCP_IFACES_MAX	 4096
+#define XDHCP_IFCACHE_SLOTS	 4096 /* a power of two */
 #define XDHCP_TMPL_ENTRIES	 4096
 #define XDHCP_STATS_SLOTS	 4096 /* slot 0: interfaces the daemon does not serve */
 #define XDHCP_EVENTS_BYTES	 (4U << 20)
@@ -127,6 +130,26 @@ struct xdhcp_iface {
 _Static_assert(sizeof(struct xdhcp_iface) == 56, "iface layout");
 
 #define XDHCP_RENEW_BASE_NONE 0xffffffffU
+
+/* Interface cache: xdhcp_ifcache, BPF_MAP_TYPE_ARRAY with BPF_F_MMAPABLE,
+ * XDHCP_IFCACHE_SLOTS entries, key ifindex % XDHCP_IFCACHE_SLOTS.  A copy
+ * of xdhcp_ifaces that the fast path reads without hashing (an inlined
+ * array lookup instead of a hash lookup).  An interface whose slot holds
+ * another one is served from xdhcp_ifaces alone; xdhcp_ifaces stays the
+ * truth (bpftool map dump reads it).
+ *
+ * The daemon writes through its mapping, never in place: each entry has
+ * two copies and tag names the one in use.  An update fills the other
+ * copy, then stores tag with one release store; a copy that was in use is
+ * written again only after an RCU grace period (membarrier
+ * MEMBARRIER_CMD_GLOBAL) has passed since it went out of use, so no
+ * packet, which runs in an RCU read-side section, can read a copy half
+ * old, half new.  Clearing an entry stores tag with ifindex 0. */
+struct xdhcp_ifcache {
+	__u64 tag; /* ifindex | (copy in use, 0 or 1) << 32; ifindex 0: empty */
+	struct xdhcp_iface copy[2];
+};
+_Static_assert(sizeof(struct xdhcp_ifcache) == 120, "ifcache layout");
 
 /* The coarse clock lags the precise one by less than a jiffy (10 ms at
  * HZ=100, the slowest tick): a renewal's new expiry adds this, so it is

@@ -73,9 +73,10 @@ static const struct {
 	const char *map;
 	const char *pin;
 } pins[] = {
-	{XDHCP_MAP_LEASES, XDHCP_PIN_LEASES}, {XDHCP_MAP_IFACES, XDHCP_PIN_IFACES},
-	{XDHCP_MAP_TMPL, XDHCP_PIN_TMPL},     {XDHCP_MAP_STATS, XDHCP_PIN_STATS},
-	{XDHCP_MAP_EVENTS, XDHCP_PIN_EVENTS}, {XDHCP_MAP_RENEWED, XDHCP_PIN_RENEWED},
+	{XDHCP_MAP_LEASES, XDHCP_PIN_LEASES},	{XDHCP_MAP_IFACES, XDHCP_PIN_IFACES},
+	{XDHCP_MAP_TMPL, XDHCP_PIN_TMPL},	{XDHCP_MAP_STATS, XDHCP_PIN_STATS},
+	{XDHCP_MAP_EVENTS, XDHCP_PIN_EVENTS},	{XDHCP_MAP_RENEWED, XDHCP_PIN_RENEWED},
+	{XDHCP_MAP_IFCACHE, XDHCP_PIN_IFCACHE},
 };
 #define N_PINS (sizeof(pins) / sizeof(pins[0]))
 
@@ -93,6 +94,8 @@ static int *map_fd_slot(struct loader *ld, const char *name)
 		return &ld->events_fd;
 	if (!strcmp(name, XDHCP_MAP_RENEWED))
 		return &ld->renewed_fd;
+	if (!strcmp(name, XDHCP_MAP_IFCACHE))
+		return &ld->ifcache_fd;
 	return NULL;
 }
 
@@ -431,6 +434,10 @@ static int load_skeleton(struct loader *ld, char *err, size_t errlen)
 			if (strcmp(bpf_map__name(map), pins[i].map))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", ld->pin_dir, pins[i].pin);
+			/* libbpf reuses a pinned map: a new cache needs no
+			 * grace period before its first update. */
+			if (!strcmp(pins[i].map, XDHCP_MAP_IFCACHE))
+				ld->ifcache_fresh = access(path, F_OK) != 0;
 			r = bpf_map__set_pin_path(map, path);
 			if (r)
 				return set_err(err, errlen, r, "cannot set pin path '%s'", path);
@@ -488,7 +495,7 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 
 	memset(ld, 0, sizeof(*ld));
 	ld->prog_fd = ld->leases_fd = ld->ifaces_fd = ld->tmpl_fd = -1;
-	ld->stats_fd = ld->events_fd = ld->renewed_fd = ld->pin_lock_fd = -1;
+	ld->stats_fd = ld->events_fd = ld->renewed_fd = ld->ifcache_fd = ld->pin_lock_fd = -1;
 	snprintf(ld->pin_dir, sizeof(ld->pin_dir), "%s", cfg->pin_dir);
 	ld->ifs = calloc(n, sizeof(*ld->ifs));
 	if (!ld->ifs)
@@ -557,6 +564,12 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 		if (bpf_obj_get_info_by_fd(ld->prog_fd, &info, &len))
 			return set_err(err, errlen, -errno, "cannot inspect the XDP program");
 		ld->prog_id = info.id;
+		r = ifcache_open(&ld->ifc, ld->ifcache_fd, ld->ifcache_fresh);
+		if (r)
+			pr_warn("no interface cache (%s): the fast path looks interfaces up in "
+				"%s, a little slower",
+				strerror(-r), XDHCP_MAP_IFACES);
+		r = 0;
 	}
 	return r;
 }
@@ -722,7 +735,7 @@ void loader_remove_iface(struct loader *ld, uint32_t ifindex)
 			continue;
 		char path[4200];
 
-		(void)bpf_map_delete_elem(ld->ifaces_fd, &ifindex);
+		(void)loader_iface_del(ld, ifindex);
 		link_pin_path(ld, ld->ifs[i].name, path, sizeof(path));
 		(void)unlink(path);
 		if (ld->ifs[i].link_fd >= 0)
@@ -756,20 +769,21 @@ void loader_close(struct loader *ld, bool detach)
 			link_pin_path(ld, ld->ifs[i].name, path, sizeof(path));
 			(void)unlink(path);
 			if (ld->ifaces_fd >= 0)
-				(void)bpf_map_delete_elem(ld->ifaces_fd, &ld->ifs[i].ifindex);
+				(void)loader_iface_del(ld, ld->ifs[i].ifindex);
 		}
 		if (ld->ifs[i].link_fd >= 0)
 			close(ld->ifs[i].link_fd);
 	}
 	free(ld->ifs);
 	ld->ifs = NULL;
+	ifcache_close(&ld->ifc);
 	if (detach && ld->pinned)
 		unpin_all(ld);
 	if (ld->skel) {
 		xdhcp__destroy(ld->skel);
 	} else {
-		const int fds[] = {ld->prog_fd,	 ld->leases_fd, ld->ifaces_fd, ld->tmpl_fd,
-				   ld->stats_fd, ld->events_fd, ld->renewed_fd};
+		const int fds[] = {ld->prog_fd,	 ld->leases_fd, ld->ifaces_fd,	ld->tmpl_fd,
+				   ld->stats_fd, ld->events_fd, ld->renewed_fd, ld->ifcache_fd};
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (fds[i] >= 0)
@@ -804,14 +818,29 @@ int loader_lease_del(struct loader *ld, const struct xdhcp_lease_key *k)
 	return r && errno != ENOENT ? -errno : 0;
 }
 
+/* xdhcp_ifaces first, then the cache: both hold v when this returns (or
+ * the cache holds nothing for ifindex, and the fast path reads the hash). */
 int loader_iface_put(struct loader *ld, uint32_t ifindex, const struct xdhcp_iface *v)
 {
-	return ret_errno(bpf_map_update_elem(ld->ifaces_fd, &ifindex, v, BPF_ANY));
+	int r = ret_errno(bpf_map_update_elem(ld->ifaces_fd, &ifindex, v, BPF_ANY));
+
+	if (r)
+		return r;
+	r = ifcache_put(&ld->ifc, ifindex, v);
+	if (r < 0)
+		pr_warn("cannot update the interface cache for ifindex %u (%s): the fast path "
+			"reads %s for it",
+			ifindex, strerror(-r), XDHCP_MAP_IFACES);
+	return 0;
 }
 
+/* The cache first: once the hash entry is gone, nothing serves ifindex. */
 int loader_iface_del(struct loader *ld, uint32_t ifindex)
 {
-	int r = bpf_map_delete_elem(ld->ifaces_fd, &ifindex);
+	int r;
+
+	ifcache_del(&ld->ifc, ifindex);
+	r = bpf_map_delete_elem(ld->ifaces_fd, &ifindex);
 
 	return r && errno != ENOENT ? -errno : 0;
 }

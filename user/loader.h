@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "fastpath_abi.h"
+#include "ifcache.h"
 
 struct xdhcp; /* the generated skeleton */
 
@@ -27,8 +28,10 @@ struct loader {
 	struct xdhcp *skel; /* NULL when adopting a foreign-loaded program */
 	int prog_fd;
 	uint32_t prog_id;
-	int leases_fd, ifaces_fd, tmpl_fd, stats_fd, events_fd, renewed_fd;
+	int leases_fd, ifaces_fd, tmpl_fd, stats_fd, events_fd, renewed_fd, ifcache_fd;
 	bool adopted;
+	bool ifcache_fresh;	   /* xdhcp_ifcache created by this load */
+	struct ifcache ifc;	   /* xdhcp_ifcache, mapped (ifc.ents NULL: not used) */
 	unsigned int n_taken_over; /* links of a previous run taken over */
 	bool pinned;		   /* we created the pins */
 	char pin_dir[4096];

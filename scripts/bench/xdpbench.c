@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@
 #include "fastpath_abi.h"
 
 #include "dhcp_msg.h"
+#include "ifcache.h"
 #include "pkt.h"
 #include "xdhcp.skel.h"
 #include "xdpbench.skel.h"
@@ -256,6 +258,11 @@ static uint64_t counter(struct xdhcp *skel, enum xdhcp_stat id)
 	return sum;
 }
 
+/* The interface as the daemon publishes it: in xdhcp_ifaces and, unless
+ * --no-ifcache, in the fast path's cache. */
+static bool use_ifcache = true;
+static struct ifcache cache;
+
 static int seed(struct xdhcp *skel)
 {
 	struct xdhcp_iface ifc = {.server_ip = SERVER_IP,
@@ -278,6 +285,12 @@ static int seed(struct xdhcp *skel)
 	memcpy(ifc.mac, if_mac, 6);
 	if (bpf_map__update_elem(skel->maps.xdhcp_ifaces, &key, sizeof(key), &ifc, sizeof(ifc), 0))
 		return -errno;
+	if (use_ifcache) {
+		int r = ifcache_open(&cache, bpf_map__fd(skel->maps.xdhcp_ifcache), true);
+
+		if (r || ifcache_put(&cache, key, &ifc) != 1)
+			return r ? r : -EEXIST;
+	}
 	/* The daemon's template for --router --dns --domain: 53, 54, 51, 58,
 	 * 59, 1, 3, 6, then 15. */
 	memset(&t, 0, sizeof(t));
@@ -454,7 +467,8 @@ static void usage(FILE *out)
 		     "punt (DISCOVER) and pass (not DHCP).  Default 1000000 runs per case.\n"
 		     "--case NAME runs one of ack_udhcpc, ack_dhclient, nak, punt, pass,\n"
 		     "ack_udhcpc_hot, ack_dhclient_hot, nak_hot\n"
-		     "(for a profiler).\n");
+		     "(for a profiler).  --no-ifcache: the interface only in xdhcp_ifaces\n"
+		     "(the hash), not in the fast path's xdhcp_ifcache.\n");
 }
 
 int main(int argc, char **argv)
@@ -462,7 +476,8 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{"runs", required_argument, NULL, 'n'}, {"json", required_argument, NULL, 'j'},
 		{"case", required_argument, NULL, 'c'}, {"fill-map", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},	{NULL, 0, NULL, 0},
+		{"no-ifcache", no_argument, NULL, 'H'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	unsigned long runs = 1000000;
 	const char *json = NULL, *only = NULL;
@@ -492,6 +507,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			fill = strtoul(optarg, NULL, 0);
+			break;
+		case 'H':
+			use_ifcache = false;
 			break;
 		case 'h':
 			usage(stdout);

@@ -34,6 +34,7 @@
 #include "fastpath_abi.h"
 
 #include "dhcp_msg.h"
+#include "ifcache.h"
 #include "pkt.h"
 #include "xdhcp.skel.h"
 
@@ -87,7 +88,8 @@ struct event {
 struct fx {
 	struct xdhcp *skel;
 	struct ring_buffer *rb;
-	uint64_t *renewed; /* xdhcp_renewed, mapped */
+	uint64_t *renewed;  /* xdhcp_renewed, mapped */
+	struct ifcache ifc; /* xdhcp_ifcache, written as the daemon does */
 	struct event ev[MAX_EVENTS];
 	int n_ev;
 	uint8_t out[OUT_CAP];
@@ -127,6 +129,37 @@ static uint64_t clock_offset(void)
 	return (uint64_t)((b.tv_sec - m.tv_sec) * (int64_t)NSEC + (b.tv_nsec - m.tv_nsec));
 }
 
+/* The interface as the daemon publishes it: xdhcp_ifaces, then the
+ * cache (1 when the cache holds it, 0 when its slot is another's). */
+static int iface_put(struct fx *fx, uint32_t ifindex, const struct xdhcp_iface *v)
+{
+	int r;
+
+	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
+					      sizeof(ifindex), v, sizeof(*v), BPF_ANY),
+			 0);
+	r = ifcache_put(&fx->ifc, ifindex, v);
+	assert_true(r == 0 || r == 1);
+	return r;
+}
+
+static struct xdhcp_iface iface_get(struct fx *fx, uint32_t ifindex)
+{
+	struct xdhcp_iface v;
+
+	assert_int_equal(bpf_map__lookup_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
+					      sizeof(ifindex), &v, sizeof(v), 0),
+			 0);
+	return v;
+}
+
+static void iface_del(struct fx *fx, uint32_t ifindex)
+{
+	ifcache_del(&fx->ifc, ifindex);
+	assert_int_equal(
+		bpf_map__delete_elem(fx->skel->maps.xdhcp_ifaces, &ifindex, sizeof(ifindex), 0), 0);
+}
+
 static void seed_iface(struct fx *fx, uint32_t ifindex, uint32_t flags)
 {
 	struct xdhcp_iface ifc = {
@@ -141,9 +174,7 @@ static void seed_iface(struct fx *fx, uint32_t ifindex, uint32_t flags)
 	};
 
 	memcpy(ifc.mac, if_mac, 6);
-	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
-					      sizeof(ifindex), &ifc, sizeof(ifc), BPF_ANY),
-			 0);
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
 }
 
 static void seed_tmpl(struct fx *fx, uint32_t idx, const uint8_t *data, size_t len,
@@ -277,6 +308,8 @@ static int fx_open(void **state, uint32_t ring_bytes)
 		fx->renewed = NULL;
 		goto fail;
 	}
+	if (ifcache_open(&fx->ifc, bpf_map__fd(fx->skel->maps.xdhcp_ifcache), true))
+		goto fail;
 	len = pkt_ack_options(fx->tmpl, sizeof(fx->tmpl), SERVER_IP, LEASE_TIME, MASK_IP, ROUTER_IP,
 			      DNS_IP);
 	if (len < 0)
@@ -291,6 +324,7 @@ fail:
 	ring_buffer__free(fx->rb);
 	if (fx->renewed)
 		munmap(fx->renewed, RENEWED_WORDS * 8);
+	ifcache_close(&fx->ifc);
 	xdhcp__destroy(fx->skel);
 	free(fx);
 	return -1;
@@ -312,6 +346,7 @@ static int teardown(void **state)
 
 	ring_buffer__free(fx->rb);
 	munmap(fx->renewed, RENEWED_WORDS * 8);
+	ifcache_close(&fx->ifc);
 	xdhcp__destroy(fx->skel);
 	free(fx);
 	return 0;
@@ -1385,13 +1420,9 @@ static void test_renewal_marks(void **state)
 	renew_host(fx, 64, &addr);
 	check_marks(fx, addrs, sizeof(hosts) / sizeof(hosts[0]));
 
-	assert_int_equal(bpf_map__lookup_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
-					      sizeof(ifindex), &ifc, sizeof(ifc), 0),
-			 0);
+	ifc = iface_get(fx, ifindex);
 	ifc.renew_base = XDHCP_RENEW_BASE_NONE;
-	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
-					      sizeof(ifindex), &ifc, sizeof(ifc), BPF_ANY),
-			 0);
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
 	renew_host(fx, 77, &addr);
 	check_marks(fx, NULL, 0);
 	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_FAST_ACK), 11);
@@ -1413,13 +1444,9 @@ static void test_clock_offset(void **state)
 	size_t len = build(in, &r);
 	uint64_t t0;
 
-	assert_int_equal(bpf_map__lookup_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
-					      sizeof(ifindex), &ifc, sizeof(ifc), 0),
-			 0);
+	ifc = iface_get(fx, ifindex);
 	ifc.clock_offset_ns += day;
-	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
-					      sizeof(ifindex), &ifc, sizeof(ifc), BPF_ANY),
-			 0);
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
 	/* Ends in an hour by our clock: a day past its end by the offset's. */
 	seed_lease(fx, &k, LEASE_IP, 3600);
 	run(fx, in, len);
@@ -1599,14 +1626,10 @@ static void test_punt_rate_limit(void **state)
 	size_t len;
 	int n_tx = 0;
 
-	assert_int_equal(bpf_map__lookup_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
-					      sizeof(ifindex), &ifc, sizeof(ifc), 0),
-			 0);
+	ifc = iface_get(fx, ifindex);
 	ifc.punt_interval_ns = 1000000000U;
 	ifc.punt_burst = 3;
-	assert_int_equal(bpf_map__update_elem(fx->skel->maps.xdhcp_ifaces, &ifindex,
-					      sizeof(ifindex), &ifc, sizeof(ifc), BPF_ANY),
-			 0);
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
 	r.msg_type = DHCPDISCOVER;
 	r.ciaddr = 0;
 	for (int i = 0; i < 10; i++) {
@@ -1689,6 +1712,105 @@ static void test_arp_responder(void **state)
 	assert_stats(fx, 0, zero);
 }
 
+/* The fast path reads interfaces from xdhcp_ifcache first: an entry the
+ * hash has lost is still served from the cache (so the cache is what is
+ * read), and a cleared entry leaves the interface unserved. */
+static void test_iface_cache_read(void **state)
+{
+	struct fx *fx = *state;
+	struct xdhcp_lease_key k = key_hw(cl_mac);
+	struct pkt_req r = renewing();
+	uint32_t ifindex = IFINDEX;
+	uint8_t in[PKT_FRAME_MAX];
+	size_t len = build(in, &r);
+
+	seed_lease(fx, &k, LEASE_IP, 600);
+	assert_int_equal(
+		bpf_map__delete_elem(fx->skel->maps.xdhcp_ifaces, &ifindex, sizeof(ifindex), 0), 0);
+	run(fx, in, len);
+	check_ack(fx, &r, LEASE_IP, src_mac, NULL, 0);
+
+	ifcache_del(&fx->ifc, ifindex);
+	len = build(in, &r);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_PASS);
+	assert_int_equal(counter(fx, 0, XDHCP_STAT_NOT_SERVED), 1);
+}
+
+/* Updates take effect at once, each written into the copy not in use.
+ * The first update of an entry needs no wait; the second waits for one
+ * RCU grace period (the copy it overwrites was in use until the first),
+ * and an unchanged value is not written at all. */
+static void test_iface_cache_updates(void **state)
+{
+	struct fx *fx = *state;
+	struct xdhcp_lease_key k = key_hw(cl_mac);
+	struct pkt_req r = renewing();
+	uint32_t ifindex = IFINDEX;
+	struct xdhcp_iface ifc = iface_get(fx, ifindex);
+	uint8_t in[PKT_FRAME_MAX];
+	size_t len;
+
+	seed_lease(fx, &k, LEASE_IP, 600);
+	ifc.flags = 0; /* renewals are punted */
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
+	assert_int_equal(fx->ifc.graces, 0);
+	len = build(in, &r);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_DROP);
+	assert_int_equal(counter(fx, SLOT, XDHCP_STAT_PUNT), 1);
+	assert_int_equal(drain(fx), 1);
+
+	ifc.flags = XDHCP_IF_FASTPATH;
+	ifc.mac[5] ^= 0x40; /* the replies' Ethernet source */
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
+	assert_int_equal(fx->ifc.graces, 1);
+	len = build(in, &r);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_TX);
+	assert_memory_equal(fx->out + 6, ifc.mac, 6);
+
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
+	assert_int_equal(fx->ifc.graces, 1);
+
+	/* A cleared entry is taken again after a grace period. */
+	ifcache_del(&fx->ifc, ifindex);
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
+	assert_int_equal(fx->ifc.graces, 2);
+	len = build(in, &r);
+	run(fx, in, len);
+	assert_int_equal(fx->verdict, XDP_TX);
+	assert_memory_equal(fx->out + 6, ifc.mac, 6);
+}
+
+/* Two interfaces whose indexes are equal modulo XDHCP_IFCACHE_SLOTS: the
+ * entry is the first one's, the second is served from xdhcp_ifaces, and
+ * takes the entry at its next update once the first has gone. */
+static void test_iface_cache_collision(void **state)
+{
+	struct fx *fx = *state;
+	struct xdhcp_lease_key k = key_hw(cl_mac);
+	struct pkt_req r = renewing();
+	uint32_t ifindex = IFINDEX, other = IFINDEX + XDHCP_IFCACHE_SLOTS;
+	struct xdhcp_iface ifc = iface_get(fx, ifindex);
+	uint8_t in[PKT_FRAME_MAX];
+	size_t len;
+
+	seed_lease(fx, &k, LEASE_IP, 600);
+	iface_del(fx, ifindex);
+	assert_int_equal(iface_put(fx, other, &ifc), 1);
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 0);
+	len = build(in, &r);
+	run(fx, in, len);
+	check_ack(fx, &r, LEASE_IP, src_mac, NULL, 0);
+
+	iface_del(fx, other);
+	assert_int_equal(iface_put(fx, ifindex, &ifc), 1);
+	len = build(in, &r);
+	run(fx, in, len);
+	check_ack(fx, &r, LEASE_IP, src_mac, NULL, 0);
+}
+
 static void test_unserved_iface(void **state)
 {
 	uint64_t want0[XDHCP_STAT_MAX] = {[XDHCP_STAT_RX] = 1, [XDHCP_STAT_NOT_SERVED] = 1};
@@ -1701,8 +1823,7 @@ static void test_unserved_iface(void **state)
 	size_t len = build(in, &r);
 
 	seed_lease(fx, &k, LEASE_IP, 600);
-	assert_int_equal(
-		bpf_map__delete_elem(fx->skel->maps.xdhcp_ifaces, &ifindex, sizeof(ifindex), 0), 0);
+	iface_del(fx, ifindex);
 	run(fx, in, len);
 	assert_int_equal(fx->verdict, XDP_PASS);
 	assert_int_equal(fx->out_len, len);
@@ -1966,6 +2087,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pass_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unserved_iface, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iface_cache_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iface_cache_updates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iface_cache_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_responder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_punt_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_table, setup, teardown),
