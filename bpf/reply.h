@@ -219,11 +219,13 @@ static __always_inline void reply_begin(__u8 *buf, const struct dhcp_view *v,
  * in the template length.  A loop that clang strength-reduces into a second
  * counter makes every step look undecided and the paths multiply.
  */
-static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *t, __u32 tlen)
+static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *t, __u32 tlen,
+					    __u64 *ret_last)
 {
 	const __u64 *src = (const __u64 *)t->data;
 	__u64 *dst = (__u64 *)(buf + REPLY_OPT_OFF);
 	__u32 words = tlen / 8;
+	__u64 last = 0;
 
 	/* What a short reply pads to 300 bytes with. */
 	if (words < REPLY_PAD_WORDS) {
@@ -235,8 +237,11 @@ static __always_inline __u32 reply_put_tmpl(__u8 *buf, const struct xdhcp_tmpl *
 	for (__u32 i = 0; i < XDHCP_TMPL_MAX / 8; i++)
 		if (i < words)
 			dst[i] = src[i];
-	if (words < XDHCP_TMPL_MAX / 8)
-		dst[words] = word_head(src[words], (int)(tlen & 7)); /* parse.h */
+	if (words < XDHCP_TMPL_MAX / 8) {
+		last = word_head(src[words], (int)(tlen & 7)); /* parse.h */
+		dst[words] = last;
+	}
+	*ret_last = last;
 	return tlen;
 }
 
@@ -320,29 +325,38 @@ static __always_inline __u32 csum_fold16(__u64 sum)
 	return (__u32)sum;
 }
 
+/* The 32-bit half, in memory order (0 or 1), of a 64-bit word. */
+static __always_inline __u32 word_half(__u64 w, __u32 half)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u32)(half ? w >> 32 : w);
+#else
+	return (__u32)(half ? w : w >> 32);
+#endif
+}
+
 /*
  * The checksum share of an ACK's options past the template's last 4-byte
  * boundary (the template's sum, xdhcp_tmpl.csum, covers the rest): the
  * template's last tlen % 4 bytes, option 61 as reply_put_tail() echoes it
  * from the key, and END; everything later is zero.  Summed from values in
- * registers, not read back from the buffer (see mem_u16x2()).  A run of
- * bytes that starts at an odd offset adds its even-offset sum with the
- * bytes of each word swapped, which is that sum times 256 modulo 0xffff
- * (RFC 1071 section 2).  Returns a partial sum, or -1 when tlen is out of
- * range.
+ * registers, not read back from the buffer (see mem_u16x2()): last is the
+ * template's partial word as reply_put_tmpl() wrote it, zero past tlen,
+ * so the bytes summed are the bytes sent.  A run of bytes that starts at
+ * an odd offset adds its even-offset sum with the bytes of each word
+ * swapped, which is that sum times 256 modulo 0xffff (RFC 1071 section
+ * 2).  Returns a partial sum.
  */
-static __always_inline __s64 reply_tail_sum(const struct xdhcp_tmpl *t, __u32 tlen,
+static __always_inline __u64 reply_tail_sum(__u64 last, __u32 tlen,
 					    const struct xdhcp_lease_key *key)
 {
-	__u32 head = tlen & ~3U, rest = tlen & 3, end_at = rest;
+	__u32 rest = tlen & 3, end_at = rest;
 	__u64 sum = 0;
 
-	if (rest) {
-		/* Bounds for the verifier: 4 bytes at head inside data. */
-		if (head > XDHCP_TMPL_MAX - 4)
-			return -1;
-		sum = word_head32(load_u32_any(t->data + head), rest);
-	}
+	/* The last tlen % 4 bytes lie in the partial word's half that
+	 * holds byte tlen & ~3 (its other half is in the template's sum). */
+	if (rest)
+		sum = word_half(last, (tlen >> 2) & 1);
 	if (key->kind == XDHCP_KEY_CLIENT_ID) {
 		const __u64 *id = (const __u64 *)key->id;
 		__u32 id_len = key->len;
@@ -357,7 +371,7 @@ static __always_inline __s64 reply_tail_sum(const struct xdhcp_tmpl *t, __u32 tl
 		end_at += 2 + id_len;
 	}
 	sum += end_at & 1 ? mem_u8x2(0, DHCP_OPT_END) : mem_u8x2(DHCP_OPT_END, 0);
-	return (__s64)sum;
+	return sum;
 }
 
 /*

@@ -65,8 +65,15 @@ static __always_inline const struct xdhcp_iface *iface_get(__u32 ifindex)
 	if (c) {
 		__u64 tag = *(volatile __u64 *)&c->tag;
 
-		if ((__u32)tag == ifindex)
-			return &c->copy[(tag >> 32) & 1];
+		if ((__u32)tag == ifindex) {
+			/* An offset computed from the tag, kept opaque so that
+			 * clang cannot turn it into a branch (a control
+			 * dependency does not order loads on arm64). */
+			__u64 off = ((tag >> 32) & 1) * sizeof(struct xdhcp_iface);
+
+			barrier_var(off);
+			return (const void *)((const __u8 *)c->copy + off);
+		}
 	}
 	return bpf_map_lookup_elem(&xdhcp_ifaces, &ifindex);
 }
@@ -298,14 +305,15 @@ static __always_inline void mark_renewed(const struct xdhcp_iface *iface, __be32
  * resizable, the request is intact); XDP_DROP when the frame was resized
  * but the copy failed (the request is gone, nothing to punt).  NO_ROOM
  * counts both failures.  t: the ACK's template (tlen bytes, options so
- * far), or NULL for a NAK (its fixed options).  After this, v's packet
+ * far; tlast its partial word as copied), or NULL for a NAK (its fixed
+ * options).  After this, v's packet
  * pointers are stale.
  */
 static __always_inline int finish_and_send(struct xdp_md *ctx, const struct dhcp_view *v,
 					   const struct xdhcp_iface *iface,
 					   const struct fp_request *r,
 					   const struct reply_params *rp, __u32 olen,
-					   const struct xdhcp_tmpl *t, __u32 tlen,
+					   const struct xdhcp_tmpl *t, __u32 tlen, __u64 tlast,
 					   struct xdhcp_scratch *s, struct xdhcp_stats *st)
 {
 	__s64 opt_sum;
@@ -316,9 +324,7 @@ static __always_inline int finish_and_send(struct xdp_md *ctx, const struct dhcp
 	if (t) {
 		/* The template's own sum covers its first tlen & ~3 bytes;
 		 * a template without one is summed by reply_finish(). */
-		opt_sum = t->csum ? reply_tail_sum(t, tlen, &r->key) : -1;
-		if (opt_sum >= 0)
-			opt_sum += t->csum;
+		opt_sum = t->csum ? (__s64)(reply_tail_sum(tlast, tlen, &r->key) + t->csum) : -1;
 	} else {
 		/* The NAK's options and the window past them (option 61,
 		 * END, zeros), read back: NAKs are rare. */
@@ -354,6 +360,7 @@ static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
 	struct xdhcp_tmpl *t;
 	__u32 tmpl_idx = lease->tmpl;
 	__u32 tlen, olen;
+	__u64 tlast;
 	__u64 now;
 	int err;
 
@@ -382,8 +389,8 @@ static __always_inline int fast_ack(struct xdp_md *ctx, struct dhcp_view *v,
 		__builtin_memcpy(rp.eth_dst, req->chaddr, ETH_ALEN);
 	}
 	reply_begin(s->reply, v, iface, &rp);
-	olen = reply_put_tmpl(s->reply, t, tlen);
-	err = finish_and_send(ctx, v, iface, r, &rp, olen, t, tlen, s, st);
+	olen = reply_put_tmpl(s->reply, t, tlen, &tlast);
+	err = finish_and_send(ctx, v, iface, r, &rp, olen, t, tlen, tlast, s, st);
 	if (err)
 		return err;
 
@@ -422,7 +429,7 @@ static __always_inline int fast_nak(struct xdp_md *ctx, struct dhcp_view *v,
 
 	reply_begin(s->reply, v, iface, &rp);
 	olen = reply_put_nak(s->reply, iface);
-	err = finish_and_send(ctx, v, iface, r, &rp, olen, NULL, 0, s, st);
+	err = finish_and_send(ctx, v, iface, r, &rp, olen, NULL, 0, 0, s, st);
 	if (err)
 		return err;
 	stat_inc(st, XDHCP_STAT_FAST_NAK);
@@ -431,9 +438,8 @@ static __always_inline int fast_nak(struct xdp_md *ctx, struct dhcp_view *v,
 
 /* Not IPv4/UDP to port 67: answer ARP for the server id where the daemon
  * asked for it, pass everything else. */
-static __always_inline int xdp_arp(struct xdp_md *ctx, void *data, void *data_end)
+static __always_inline int xdp_arp(void *data, void *data_end, const struct xdhcp_iface *iface)
 {
-	const struct xdhcp_iface *iface = iface_get(ctx->ingress_ifindex);
 	struct xdhcp_stats *st;
 	struct ethhdr *eth;
 	struct arp_ipv4 *a;
@@ -450,12 +456,16 @@ static __always_inline int xdp_arp(struct xdp_md *ctx, void *data, void *data_en
 	return XDP_TX;
 }
 
-SEC("xdp")
-int xdp_dhcp_rx(struct xdp_md *ctx)
+/*
+ * One frame on the interface iface (NULL: not served).  A global function,
+ * so the verifier checks it once for any iface pointer: inlined, it was
+ * checked once for a pointer into xdhcp_ifcache and once more for one into
+ * xdhcp_ifaces, twice the load time.
+ */
+__attribute__((noinline)) int xdhcp_serve(struct xdp_md *ctx, const struct xdhcp_iface *iface)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	const struct xdhcp_iface *iface;
 	struct xdhcp_scratch *s;
 	struct xdhcp_stats *st;
 	struct fp_request r;
@@ -464,9 +474,8 @@ int xdp_dhcp_rx(struct xdp_md *ctx)
 	int act, ret;
 
 	if (parse_frame(data, data_end, &v))
-		return xdp_arp(ctx, data, data_end);
+		return xdp_arp(data, data_end, iface);
 
-	iface = iface_get(ctx->ingress_ifindex);
 	st = stats_slot(iface ? iface->slot : 0);
 	s = bpf_map_lookup_elem(&xdhcp_scratch, &zero);
 	if (!st || !s)
@@ -497,6 +506,12 @@ int xdp_dhcp_rx(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 	return punt(ctx, s, st);
+}
+
+SEC("xdp")
+int xdp_dhcp_rx(struct xdp_md *ctx)
+{
+	return xdhcp_serve(ctx, iface_get(ctx->ingress_ifindex));
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -141,10 +141,12 @@ _Static_assert(sizeof(struct xdhcp_iface) == 56, "iface layout");
  * The daemon writes through its mapping, never in place: each entry has
  * two copies and tag names the one in use.  An update fills the other
  * copy, then stores tag with one release store; a copy that was in use is
- * written again only after an RCU grace period (membarrier
- * MEMBARRIER_CMD_GLOBAL) has passed since it went out of use, so no
- * packet, which runs in an RCU read-side section, can read a copy half
- * old, half new.  Clearing an entry stores tag with ifindex 0. */
+ * written again only after an RCU grace period has passed since it went
+ * out of use (the daemon waits for one with a map-in-map update, which
+ * waits for every running BPF program), so no packet, which runs in an
+ * RCU read-side section, can read a copy half old, half new.  Clearing an
+ * entry stores tag with ifindex 0.  Edit xdhcp_ifaces by hand (bpftool)
+ * only with the daemon stopped: the cache would not follow. */
 struct xdhcp_ifcache {
 	__u64 tag; /* ifindex | (copy in use, 0 or 1) << 32; ifindex 0: empty */
 	struct xdhcp_iface copy[2];

@@ -437,7 +437,7 @@ static int load_skeleton(struct loader *ld, char *err, size_t errlen)
 			/* libbpf reuses a pinned map: a new cache needs no
 			 * grace period before its first update. */
 			if (!strcmp(pins[i].map, XDHCP_MAP_IFCACHE))
-				ld->ifcache_fresh = access(path, F_OK) != 0;
+				ld->ifcache_fresh = access(path, F_OK) != 0 && errno == ENOENT;
 			r = bpf_map__set_pin_path(map, path);
 			if (r)
 				return set_err(err, errlen, r, "cannot set pin path '%s'", path);
@@ -496,6 +496,7 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 	memset(ld, 0, sizeof(*ld));
 	ld->prog_fd = ld->leases_fd = ld->ifaces_fd = ld->tmpl_fd = -1;
 	ld->stats_fd = ld->events_fd = ld->renewed_fd = ld->ifcache_fd = ld->pin_lock_fd = -1;
+	ifcache_init(&ld->ifc);
 	snprintf(ld->pin_dir, sizeof(ld->pin_dir), "%s", cfg->pin_dir);
 	ld->ifs = calloc(n, sizeof(*ld->ifs));
 	if (!ld->ifs)
@@ -565,6 +566,13 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 			return set_err(err, errlen, -errno, "cannot inspect the XDP program");
 		ld->prog_id = info.id;
 		r = ifcache_open(&ld->ifc, ld->ifcache_fd, ld->ifcache_fresh);
+		if (r == -ESTALE)
+			return set_err(
+				err, errlen, r,
+				"cannot map the interface cache pinned in '%s' by an earlier "
+				"run (it would keep serving its stale entries): remove the "
+				"pins with xdhcpd --detach-all",
+				ld->pin_dir);
 		if (r)
 			pr_warn("no interface cache (%s): the fast path looks interfaces up in "
 				"%s, a little slower",
