@@ -226,25 +226,19 @@ $(BENCH_STAMP): scripts/bench/deps.sh
 	$(Q)scripts/bench/deps.sh
 	$(Q)mkdir -p $(@D) && touch $@
 
-$(BENCH_DIR)/loadgen.bpf.o: scripts/bench/loadgen.bpf.c scripts/bench/loadgen.h | $(DEPS_STAMP)
+$(BENCH_DIR)/%.bpf.o: scripts/bench/%.bpf.c scripts/bench/loadgen.h include/fastpath_abi.h \
+		bpf/renewed_map.h | $(DEPS_STAMP)
 	$(call msg,CLANG-BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Iscripts/bench -c $< -o $(@:.o=.tmp.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
 
-$(BENCH_DIR)/loadgen.skel.h: $(BENCH_DIR)/loadgen.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name loadgen > $@
+# Kept: make would otherwise delete them as intermediates of the chain.
+.PRECIOUS: $(BENCH_DIR)/%.bpf.o $(BENCH_DIR)/%.skel.h
 
-$(BENCH_DIR)/xdpbench.bpf.o: scripts/bench/xdpbench.bpf.c include/fastpath_abi.h | $(DEPS_STAMP)
-	$(call msg,CLANG-BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -Iscripts/bench -c $< -o $(@:.o=.tmp.o)
-	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
-
-$(BENCH_DIR)/xdpbench.skel.h: $(BENCH_DIR)/xdpbench.bpf.o
+$(BENCH_DIR)/%.skel.h: $(BENCH_DIR)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name xdpbench > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 $(BENCH_DIR)/xdpbench.o: scripts/bench/xdpbench.c $(SKEL) $(BENCH_DIR)/xdpbench.skel.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)

@@ -100,20 +100,7 @@ struct {
 	__uint(max_entries, XDHCP_EVENTS_BYTES);
 } xdhcp_events SEC(".maps");
 
-/*
- * xdhcp_renewed: one bit per served address, set when the fast path has
- * renewed the lease of that address (see the ABI header).  Writer: the
- * fast path (atomic OR), the daemon (atomic swap with 0, through mmap).
- * Reader: the daemon.  Key: __u32 word index.  Value: __u64 bits, host
- * order.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XDHCP_RENEWED_BITS / 64);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, __u64);
-} xdhcp_renewed SEC(".maps");
+#include "renewed_map.h" /* xdhcp_renewed, shared with the benchmark harness */
 
 /* Reply frames are built at a fixed place in the scratch buffer: the IPv4
  * header always starts at XDHCP_REPLY_IP_OFF and the link-layer header is

@@ -55,6 +55,7 @@ struct opts {
 	enum lg_mode mode;
 	double rate, duration;
 	unsigned int drain_ms;
+	unsigned int batch; /* live frames per test-run batch */
 	struct lg_cfg cfg;
 	int pids[MAX_PIDS];
 	int npids;
@@ -272,10 +273,16 @@ static void usage(FILE *out)
 		"         --rate FRAMES_PER_S --duration S --server-ip IP --server-mac MAC\n"
 		"         --pool-base IP --net IP/PREFIX [--clients N] [--new-base N]\n"
 		"         [--mix-period N] [--server-pid PID]... [--server-prog-id ID]\n"
-		"         [--reflect NETNS:IF] [--drain-ms MS] [--label TEXT] [--json FILE]\n"
+		"         [--reflect NETNS:IF] [--drain-ms MS] [--batch N] [--label TEXT]\n"
+		"         [--json FILE]\n"
 		"Offer DHCP requests at a paced rate from the client end IF of a veth\n"
 		"(BPF_PROG_TEST_RUN, live frames, XDP_TX) and check every reply.  Client i\n"
-		"has MAC 02:42:<i, 32 bits> and, when it holds a lease, address pool-base + i.\n");
+		"has MAC 02:42:<i, 32 bits> and, when it holds a lease, address pool-base + i.\n"
+		"--batch N: frames built per live-frames batch before any leaves\n"
+		"(default 8).  The first waits for the rest to be built, and the server\n"
+		"answers them in a row: 64-frame batches put 15-20 us of the\n"
+		"generator's own queueing into the p99 and lost frames in bursts; 8\n"
+		"cost about 5 %% of the generator's peak rate.\n");
 }
 
 int main(int argc, char **argv)
@@ -296,12 +303,14 @@ int main(int argc, char **argv)
 		{"server-prog-id", required_argument, NULL, 'I'},
 		{"reflect", required_argument, NULL, 'R'},
 		{"drain-ms", required_argument, NULL, 'D'},
+		{"batch", required_argument, NULL, 'B'},
 		{"label", required_argument, NULL, 'l'},
 		{"json", required_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o = {.drain_ms = 1000,
+			 .batch = 8,
 			 .duration = 1,
 			 .cfg = {.nclients = 1000, .new_base = 0x10000000, .mix_period = 10}};
 	struct loadgen *skel = NULL;
@@ -386,6 +395,15 @@ int main(int argc, char **argv)
 		case 'D':
 			o.drain_ms = (unsigned int)atoi(optarg);
 			break;
+		case 'B': {
+			char *end;
+			unsigned long b = strtoul(optarg, &end, 10);
+
+			if (*end || b < 1 || b > 256)
+				die("--batch '%s': want 1 to 256 frames", optarg);
+			o.batch = (unsigned int)b;
+			break;
+		}
 		case 'l':
 			o.label = optarg;
 			break;
@@ -457,7 +475,7 @@ int main(int argc, char **argv)
 			.data = 0, .data_end = LG_FRAME_LEN, .ingress_ifindex = (__u32)ifindex};
 		LIBBPF_OPTS(bpf_test_run_opts, tr, .data_in = frame, .data_size_in = LG_FRAME_LEN,
 			    .ctx_in = &md, .ctx_size_in = sizeof(md),
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = o.batch);
 		int gen_fd = bpf_program__fd(skel->progs.lg_gen);
 
 		read_stats(skel, &s0);
@@ -556,7 +574,7 @@ int main(int argc, char **argv)
 					"%llu, \"dup\": %llu, \"offers\": %llu, \"p50_us\": %.2f, "
 					"\"p99_us\": %.2f, \"mean_us\": %.2f, \"server_cpu_s\": "
 					"%.4f, \"xdp_cpu_s\": %.4f, \"cpu_ms_per_1000\": %.4f, "
-					"\"softirq_s\": %.3f, \"elapsed_s\": %.3f}\n",
+					"\"softirq_s\": %.3f, \"elapsed_s\": %.3f, \"batch\": %u}\n",
 					o.label ? o.label : "", o.rate, (unsigned long long)sent,
 					(double)sent / elapsed, (unsigned long long)replies,
 					(double)replies / elapsed, loss, (unsigned long long)fails,
@@ -565,7 +583,7 @@ int main(int argc, char **argv)
 					(unsigned long long)d[LG_C_OFFER],
 					percentile(&s1, 0.5) / 1e3, percentile(&s1, 0.99) / 1e3,
 					lat_mean / 1e3, srv_cpu, (double)(rt1 - rt0) / 1e9, per_k,
-					sirq1 - sirq0, elapsed);
+					sirq1 - sirq0, elapsed, o.batch);
 				fclose(f);
 			}
 		}

@@ -191,9 +191,19 @@ def main():
     tgt("≤ 256 B daemon memory per lease", None if rssl is None else rssl <= 256,
         ("%.0f B (at %d leases)" % (rssl, scale.get("leases", 0))) if rssl is not None else "no data")
     st = scale.get("startup_s")
-    tgt("start-up with 1M stored leases ≤ 2 s", None if st is None else st * 1e6 / scale.get("leases", 1) <= 2,
-        ("%.2f s for %d leases → %.1f s per 1M (linear)" % (st, scale["leases"], st * 1e6 / scale["leases"]))
-        if st is not None else "no data")
+    st0 = scale.get("startup0_s")
+    if st is not None:
+        # 1M leases do not fit 198.18.0.0/15: the time for 1M is the
+        # empty daemon's (program load and verification, attach, once)
+        # plus the per-lease part measured at 131k, times 1M / 131k.
+        # Without the empty run, everything is scaled (an upper bound).
+        per_1m_lin = st * 1e6 / scale["leases"]
+        per_1m = st0 + (st - st0) * 1e6 / scale["leases"] if st0 is not None else per_1m_lin
+        how = ("%.2f s for %d leases, %.2f s empty → %.2f s for 1M (empty + per-lease part scaled; "
+               "%.2f s scaling it all)" % (st, scale["leases"], st0, per_1m, per_1m_lin)
+               if st0 is not None else "%.2f s for %d leases → %.1f s per 1M (linear)" % (st, scale["leases"], per_1m))
+    tgt("start-up with 1M stored leases ≤ 2 s", None if st is None else per_1m <= 2,
+        how if st is not None else "no data")
     at = taps.get("attach_s")
     tgt("1000 taps attached ≤ 5 s", None if at is None else (taps.get("ready") and at <= 5),
         ("%.2f s (%s), RSS %.0f MiB" % (at, "ready" if taps.get("ready") else "NOT ready", taps.get("rss_kib", 0) / 1024))
@@ -328,10 +338,12 @@ def main():
         md.append("- Lease map, 1M leases inserted (`xdpbench --fill-map 1000000`): `%s`\n" % fill)
     if scale:
         md.append("- Start-up with %d leases in the store (the most 198.18.0.0/15 holds; the benchmark keeps to "
-                  "that block): %.2f s to `ready`, RSS %.1f MiB vs %.1f MiB empty = %.0f B per lease; lease map "
-                  "memlock %.1f MiB.\n" % (scale["leases"], scale["startup_s"], scale["rss_kib"] / 1024,
-                                           scale["rss0_kib"] / 1024, scale["rss_per_lease"],
-                                           scale.get("map_memlock", 0) / 2**20))
+                  "that block): %.2f s to `ready` (%s empty), RSS %.1f MiB vs %.1f MiB empty = %.0f B per lease; "
+                  "lease map memlock %.1f MiB.\n" % (scale["leases"], scale["startup_s"],
+                                                     ("%.2f s" % scale["startup0_s"]) if "startup0_s" in scale else "-",
+                                                     scale["rss_kib"] / 1024,
+                                                     scale["rss0_kib"] / 1024, scale["rss_per_lease"],
+                                                     scale.get("map_memlock", 0) / 2**20))
     if taps:
         md.append("- 1000 taps in one namespace, one daemon: %s in %.2f s, %d interfaces with XDP, RSS %.1f MiB, "
                   "stop (detach all) %.2f s.\n" % ("ready" if taps.get("ready") else "NOT ready",

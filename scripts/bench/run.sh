@@ -14,8 +14,9 @@
 # ceiling, servers, perfdhcp, scale) and writes its report to
 # build/bench/partial/ unless --out-dir is given, so a partial run never
 # replaces docs/benchmarks.md.  BENCH_DURATION=S fixes the length of every
-# load step (for profiling).  BENCH_PERFDHCP=SERVER:RATE,... sets the
-# perfdhcp rates.
+# load step (for profiling).  BENCH_BATCH=N sets the generator's
+# live-frames batch (default 8, see loadgen --help).
+# BENCH_PERFDHCP=SERVER:RATE,... sets the perfdhcp rates.
 #
 # Everything runs in two network namespaces made here (unique names,
 # 198.18.0.0/15 only), torn down by an EXIT trap even on failure.  Only
@@ -366,7 +367,7 @@ print(d.get("xdp", {}).get("prog", {}).get("id", ""))')
 	# At least ~2000 requests per step for the percentiles, 1..3 s.
 	dur=${BENCH_DURATION:-$(python3 -c "print(min(3.0, max(1.0, 2000.0 / $rate)))")}
 	ip netns exec "$NS_C" nice -n -20 "$LOADGEN" --ifname "$IF_C" --mode "$scen" \
-		--rate "$rate" --duration "$dur" --server-ip "$SERVER_IP" \
+		--rate "$rate" --duration "$dur" --server-ip "$SERVER_IP" --batch "${BENCH_BATCH:-8}" \
 		--server-mac "$SERVER_MAC" --pool-base "$POOL_START" --net "$NET" \
 		--clients "$NCLIENTS" --new-base $((0x10000000 + STEP_N * 0x100000)) \
 		--server-pid "$SRV_PID" "${xdp_args[@]}" "${extra[@]}" --drain-ms 2000 \
@@ -563,7 +564,7 @@ if part scale; then
 	STATE0=$TMP/state-scale0
 	mkdir -p "$STATE0"
 	STATE=$STATE0
-	start_xdhcpd
+	t00=$(date +%s.%N); start_xdhcpd; t01=$(date +%s.%N)
 	RSS0=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status")
 	stop_server
 	STATE=$TMP/state-scale
@@ -574,10 +575,11 @@ import json, sys; m = json.load(sys.stdin); print(m.get("bytes_memlock", 0))')
 	stop_server
 	python3 -c '
 import json, sys
-t0, t1, r0, r1, mem = map(float, sys.argv[1:6])
-print(json.dumps({"leases": 131000, "startup_s": t1 - t0, "rss0_kib": r0, "rss_kib": r1,
+t0, t1, r0, r1, mem, e0, e1 = map(float, sys.argv[1:8])
+print(json.dumps({"leases": 131000, "startup_s": t1 - t0, "startup0_s": e1 - e0,
+                  "rss0_kib": r0, "rss_kib": r1,
                   "rss_per_lease": (r1 - r0) * 1024 / 131000, "map_memlock": mem}))' \
-		"$t0" "$t1" "$RSS0" "$RSS1" "$LEASES_MAP" >"$TMP/scale.json"
+		"$t0" "$t1" "$RSS0" "$RSS1" "$LEASES_MAP" "$t00" "$t01" >"$TMP/scale.json"
 	cat "$TMP/scale.json" >&2
 
 	# The tap daemon pins under its own directory, $PIN_T: after it stops,

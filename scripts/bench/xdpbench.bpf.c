@@ -17,6 +17,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "fastpath_abi.h"
+#include "renewed_map.h" /* the fast path's, shared through bpf_map__reuse_fd() */
 
 #define BW_FRAME_MAX 1024
 
@@ -31,14 +32,6 @@ struct {
 	__type(value, __u32);
 } bw_target SEC(".maps");
 
-/* The fast path's xdhcp_renewed, shared through bpf_map__reuse_fd(). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XDHCP_RENEWED_BITS / 64);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, __u64);
-} xdhcp_renewed SEC(".maps");
 
 SEC("xdp")
 int bw_wrap(struct xdp_md *ctx)
