@@ -18,16 +18,23 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
-/* Fold a sum of 16-bit words (or of 32-bit partial sums) to 16 bits and
- * complement it.  Two 32-bit folds take any 64-bit value below 2^32, two
- * 16-bit folds then below 2^16: a fixed sequence, no loop. */
-static __always_inline __u16 csum_fold(__u64 sum)
+/* Fold a sum of 16-bit words (or of 32-bit partial sums) to 16 bits, not
+ * complemented (a partial sum still).  Two 32-bit folds take any 64-bit
+ * value below 2^32, two 16-bit folds then below 2^16: a fixed sequence,
+ * no loop. */
+static __always_inline __u32 csum_fold16(__u64 sum)
 {
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
+	return (__u32)sum;
+}
+
+/* The checksum field's value for a sum: folded and complemented. */
+static __always_inline __u16 csum_fold(__u64 sum)
+{
+	return (__u16)~csum_fold16(sum);
 }
 
 /* Checksum field value for a 20-byte IPv4 header (its check field must be

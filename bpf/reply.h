@@ -315,16 +315,6 @@ static __always_inline __u32 word_head32(__u32 w, __u32 n)
 #endif
 }
 
-/* A one's-complement sum folded to 16 bits, not complemented. */
-static __always_inline __u32 csum_fold16(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u32)sum;
-}
-
 /* The 32-bit half, in memory order (0 or 1), of a 64-bit word. */
 static __always_inline __u32 word_half(__u64 w, __u32 half)
 {
