@@ -85,8 +85,11 @@ int ifcache_open(struct ifcache *c, int map_fd, bool fresh)
 
 void ifcache_close(struct ifcache *c)
 {
-	if (c->ents)
-		(void)munmap(c->ents, MAP_BYTES);
+	/* Nothing is held unless the map was mapped (so a zeroed struct
+	 * never closes fd 0). */
+	if (!c->ents)
+		return;
+	(void)munmap(c->ents, MAP_BYTES);
 	c->ents = NULL;
 	if (c->grace_fd >= 0)
 		close(c->grace_fd);

@@ -485,6 +485,14 @@ static int lock_pin_dir(struct loader *ld, char *err, size_t errlen)
 	return 0;
 }
 
+void loader_init(struct loader *ld)
+{
+	memset(ld, 0, sizeof(*ld));
+	ld->prog_fd = ld->leases_fd = ld->ifaces_fd = ld->tmpl_fd = -1;
+	ld->stats_fd = ld->events_fd = ld->renewed_fd = ld->ifcache_fd = ld->pin_lock_fd = -1;
+	ifcache_init(&ld->ifc);
+}
+
 int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_t *ifindexes,
 		const char (*ifnames)[16], unsigned int n, char *err, size_t errlen)
 {
@@ -493,10 +501,7 @@ int loader_open(struct loader *ld, const struct xdhcp_config *cfg, const uint32_
 	unsigned int n_links = 0;
 	int r;
 
-	memset(ld, 0, sizeof(*ld));
-	ld->prog_fd = ld->leases_fd = ld->ifaces_fd = ld->tmpl_fd = -1;
-	ld->stats_fd = ld->events_fd = ld->renewed_fd = ld->ifcache_fd = ld->pin_lock_fd = -1;
-	ifcache_init(&ld->ifc);
+	loader_init(ld);
 	snprintf(ld->pin_dir, sizeof(ld->pin_dir), "%s", cfg->pin_dir);
 	ld->ifs = calloc(n, sizeof(*ld->ifs));
 	if (!ld->ifs)

@@ -40,6 +40,9 @@ struct loader {
 	unsigned int n_ifs;
 };
 
+/* A loader that holds nothing: loader_close() on it does nothing. */
+void loader_init(struct loader *ld);
+
 /*
  * Prepare the program and maps for the given interfaces (names and
  * indexes).  Fails with a one-line reason in err: missing privilege, no BPF,

@@ -292,6 +292,7 @@ static int fx_open(void **state, uint32_t ring_bytes)
 
 	if (!fx)
 		return -1;
+	ifcache_init(&fx->ifc);
 	fx->skel = xdhcp__open();
 	if (!fx->skel)
 		goto fail;
