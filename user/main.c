@@ -1627,6 +1627,7 @@ static int drop_privileges(struct daemon *d)
 struct loader_job {
 	struct daemon *d;
 	int r;
+	uint64_t ns; /* how long loader_open() took */
 	char err[1024];
 };
 
@@ -1634,9 +1635,11 @@ static void *open_loader(void *arg)
 {
 	struct loader_job *job = arg;
 	struct daemon *d = job->d;
+	uint64_t t0 = now_boot();
 
 	job->r = loader_open(&d->ld, &d->cfg, d->ifindexes, (const char(*)[16])d->ifnames,
 			     d->cfg.n_ifaces, job->err, sizeof(job->err));
+	job->ns = now_boot() - t0;
 	return NULL;
 }
 
@@ -1646,6 +1649,7 @@ static int daemon_start(struct daemon *d)
 	struct loader_job ljob;
 	struct restore_ctx rctx;
 	struct map_fill fill;
+	uint64_t t_file, t_after;
 	char err[1024];
 	bool lthread;
 	pthread_t lth;
@@ -1707,9 +1711,12 @@ static int daemon_start(struct daemon *d)
 	ljob.r = -EAGAIN;
 	lthread = !pthread_create(&lth, NULL, open_loader, &ljob);
 	rctx = (struct restore_ctx){.d = d, .offset_ns = realtime_offset_ns()};
+	t_file = now_boot();
 	r = d->store_be->load(d->store, restore_record, &rctx);
+	d->startup.file_ns = now_boot() - t_file;
 	if (lthread)
 		(void)pthread_join(lth, NULL);
+	t_after = now_boot();
 	if (r < 0) {
 		fprintf(stderr, "xdhcpd: cannot read lease file '%s': %s\n", d->cfg.lease_file,
 			strerror(-r));
@@ -1721,6 +1728,7 @@ static int daemon_start(struct daemon *d)
 
 	if (!lthread)
 		(void)open_loader(&ljob);
+	d->startup.bpf_ns = ljob.ns;
 	r = ljob.r;
 	if (r) {
 		fprintf(stderr, "xdhcpd: %s\n", ljob.err);
@@ -1751,6 +1759,8 @@ static int daemon_start(struct daemon *d)
 	/* A restart: the previous run's offers may still be answered. */
 	if (d->ld.n_taken_over)
 		d->srv.selecting_grace_until = now_boot() + d->srv.offer_ns;
+	d->startup.after_ns = now_boot() - t_after;
+	d->startup.total_ns = now_boot() - d->started_boot_ns;
 	return drop_privileges(d);
 }
 
@@ -1773,6 +1783,7 @@ int main(int argc, char **argv)
 	d.rl_store = d.rl_send = d.rl_bad_event = d.rl_probe =
 		(struct log_ratelimit){.burst = 5, .interval_s = 10};
 	d.sigfd = d.timerfd = d.pkt_fd = d.epfd = -1;
+	loader_init(&d.ld); /* closed at the end even if start-up stops first */
 	d.argc = argc;
 	d.argv = argv;
 	d.started_boot_ns = now_boot();
@@ -1795,8 +1806,12 @@ int main(int argc, char **argv)
 				size += d.srv.subnets[i].pool->size;
 			}
 		}
-		pr_info("ready: %u interface(s), %u leases restored, pool of %u addresses",
-			d.cfg.n_ifaces, bound, size);
+		pr_info("ready: %u interface(s), %u leases restored, pool of %u addresses; "
+			"start-up %.3f s (lease file %.3f s, BPF load %.3f s beside it, then "
+			"%.3f s: map, compaction, attach)",
+			d.cfg.n_ifaces, bound, size, (double)d.startup.total_ns / 1e9,
+			(double)d.startup.file_ns / 1e9, (double)d.startup.bpf_ns / 1e9,
+			(double)d.startup.after_ns / 1e9);
 		r = run_loop(&d) ? 1 : 0;
 		collect_renewals(&d);
 		if (d.store)

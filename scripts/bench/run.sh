@@ -566,20 +566,29 @@ if part scale; then
 	STATE=$STATE0
 	t00=$(date +%s.%N); start_xdhcpd; t01=$(date +%s.%N)
 	RSS0=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status")
+	grep -m1 "ready:" "$STATE/server.log" >"$TMP/ready0.txt" || true
 	stop_server
 	STATE=$TMP/state-scale
 	t0=$(date +%s.%N); start_xdhcpd; t1=$(date +%s.%N)
 	RSS1=$(awk '/VmRSS/ {print $2}' "/proc/$SRV_PID/status")
+	grep -m1 "ready:" "$STATE/server.log" >"$TMP/ready1.txt" || true
 	LEASES_MAP=$(bpftool -j map show pinned "$PIN/leases" | python3 -c '
 import json, sys; m = json.load(sys.stdin); print(m.get("bytes_memlock", 0))')
 	stop_server
 	python3 -c '
-import json, sys
+import json, re, sys
 t0, t1, r0, r1, mem, e0, e1 = map(float, sys.argv[1:8])
+def phases(path):
+    # The daemon'"'"'s own account of its start-up (its "ready" line).
+    m = re.search(r"start-up ([0-9.]+) s \(lease file ([0-9.]+) s, BPF load ([0-9.]+) s "
+                  r"beside it, then ([0-9.]+) s", open(path).read())
+    return dict(zip(("total_s", "file_s", "bpf_s", "after_s"), map(float, m.groups()))) if m else None
 print(json.dumps({"leases": 131000, "startup_s": t1 - t0, "startup0_s": e1 - e0,
+                  "phases": phases(sys.argv[9]), "phases0": phases(sys.argv[8]),
                   "rss0_kib": r0, "rss_kib": r1,
                   "rss_per_lease": (r1 - r0) * 1024 / 131000, "map_memlock": mem}))' \
-		"$t0" "$t1" "$RSS0" "$RSS1" "$LEASES_MAP" "$t00" "$t01" >"$TMP/scale.json"
+		"$t0" "$t1" "$RSS0" "$RSS1" "$LEASES_MAP" "$t00" "$t01" "$TMP/ready0.txt" \
+		"$TMP/ready1.txt" >"$TMP/scale.json"
 	cat "$TMP/scale.json" >&2
 
 	# The tap daemon pins under its own directory, $PIN_T: after it stops,

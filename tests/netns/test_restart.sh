@@ -25,6 +25,9 @@ udhcpc_renew_in_xdp
 start_xdhcpd "${ARGS[@]}"
 grep -q "ready: 1 interface(s), 1 leases restored" "$TMP/xdhcpd.log" ||
 	fail "lease not restored: $(grep ready: "$TMP/xdhcpd.log")"
+# Where start-up went, as the benchmark reads it.
+grep -Eq "ready: .* start-up [0-9.]+ s \(lease file [0-9.]+ s, BPF load [0-9.]+ s beside it, then [0-9.]+ s" \
+	"$TMP/xdhcpd.log" || fail "start-up phases not logged: $(grep ready: "$TMP/xdhcpd.log")"
 grep -q "took over the running XDP link on '$IF_S'" "$TMP/xdhcpd.log" ||
 	fail "the running link was not taken over"
 # The renewal answered while no daemon ran reaches the lease file (from
