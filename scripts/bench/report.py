@@ -194,7 +194,6 @@ def main():
     tgt("≤ 256 B daemon memory per lease", None if rssl is None else rssl <= 256,
         ("%.0f B (at %d leases)" % (rssl, scale.get("leases", 0))) if rssl is not None else "no data")
     st = scale.get("startup_s")
-    st0 = scale.get("startup0_s")
     ph, ph0 = scale.get("phases"), scale.get("phases0")
     if st is not None:
         # 1M leases do not fit 198.18.0.0/15.  The daemon logs its own
